@@ -1,0 +1,1 @@
+export { Cache, computeEtag, type CacheEntry, type CacheLoadResult, type CacheOptions } from './cache.js';

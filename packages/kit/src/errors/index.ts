@@ -1,0 +1,2 @@
+export * from './errors.js';
+export { errorHandler, toAppError } from './error-handler.js';

@@ -1,0 +1,1 @@
+export { health, Readiness, type DependencyState, type ReadinessCheck } from './health.plugin.js';

@@ -1,0 +1,108 @@
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { JWTVerifyGetKey } from 'jose';
+import { authTokens } from '../auth-tokens/index.js';
+import type { BaseConfig } from '../config/config.js';
+import { errorHandler } from '../errors/index.js';
+import { health } from '../health/index.js';
+import { loggerOptions, requestIdFrom, requestLogging } from '../logging/index.js';
+import { metrics } from '../metrics/index.js';
+import { rateLimits } from '../rate-limit/index.js';
+
+export interface HttpAppOptions {
+  config: BaseConfig;
+  /** Names the process in logs and the OpenAPI document: auth, courses, progress or platform. */
+  name: string;
+  redis: Redis | null;
+  /** The auth service's public keys, for verifying access tokens. */
+  getKey: JWTVerifyGetKey;
+  /** Where the OpenAPI document and its docs page live, e.g. /api/auth/docs. */
+  docsPrefix: string;
+  /** Extra liveness paths kept from codERROR, e.g. /api/courses/health. */
+  healthAliases?: string[];
+  bodyLimit?: number;
+  /** Tests pass false to keep output quiet, or a stream to read the log lines. */
+  logger?: boolean;
+  logStream?: NodeJS.WritableStream;
+}
+
+function trustedProxies(list: string): string[] | false {
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return entries.length > 0 ? entries : false;
+}
+
+/**
+ * The Fastify instance every Lectern process starts from: problem+json errors, request ids and logs, metrics,
+ * security headers, health, OpenAPI, rate limits and access-token verification. It never listens.
+ */
+export async function createHttpApp(options: HttpAppOptions) {
+  const { config } = options;
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : {
+            ...loggerOptions(config.LOG_LEVEL, options.name),
+            ...(options.logStream ? { stream: options.logStream } : {}),
+          },
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    genReqId: requestIdFrom,
+    trustProxy: trustedProxies(config.TRUSTED_PROXIES),
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(errorHandler);
+  await app.register(requestLogging);
+  await app.register(metrics);
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `Lectern ${options.name} API`, version: '1.0.0' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: options.docsPrefix, staticCSP: true });
+  await app.register(health, { aliases: options.healthAliases ?? [] });
+  app.readiness.disable('redis');
+  await app.register(authTokens, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    getKey: options.getKey,
+  });
+  await app.register(rateLimits, {
+    redis: options.redis,
+    max: config.RATE_LIMIT_MAX,
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+  });
+  return app;
+}
+
+export type HttpApp = Awaited<ReturnType<typeof createHttpApp>>;

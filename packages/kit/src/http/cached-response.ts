@@ -1,0 +1,31 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CacheEntry } from '../cache/index.js';
+
+export interface CachedResponseOptions {
+  /** Seconds a shared cache (nginx, CDN) may keep an anonymous answer. */
+  maxAgeSeconds?: number;
+  /** True when the answer depends on who asks: then it is private and never shared. */
+  personal: boolean;
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}
+
+/** Sends bytes from the cache as they are: ETag, Cache-Control, stored headers, and 304 when the client has them. */
+export function sendCached(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  entry: CacheEntry,
+  options: CachedResponseOptions,
+): FastifyReply {
+  const cacheControl = options.personal
+    ? 'private, no-cache'
+    : `public, max-age=${options.maxAgeSeconds ?? 1}, stale-while-revalidate=30`;
+  void reply.headers(entry.headers).header('etag', entry.etag).header('cache-control', cacheControl);
+  if (!options.personal) void reply.header('vary', 'Authorization');
+  if (matchesEtag(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
+  return reply.type('application/json; charset=utf-8').send(entry.body);
+}

@@ -1,0 +1,1 @@
+export { loggerOptions, requestIdFrom, requestLogging } from './logging.js';

@@ -1,0 +1,2 @@
+export * from './metrics.js';
+export { metrics, UNMATCHED_ROUTE } from './metrics.plugin.js';

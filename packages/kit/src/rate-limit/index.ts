@@ -1,0 +1,1 @@
+export { rateLimits, userOrIpKey, type RateLimitOptions } from './rate-limit.js';

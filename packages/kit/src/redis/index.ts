@@ -1,0 +1,1 @@
+export { createRedis, pingRedis, type RedisClientOptions } from './redis.js';

@@ -1,0 +1,74 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Static, TObject } from '@sinclair/typebox';
+import {
+  exportJWK,
+  generateKeyPair,
+  createLocalJWKSet,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { parseConfig } from '../config/config.js';
+import type { AuthUser } from '../auth-tokens/index.js';
+
+/**
+ * Config for a test: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI), embedded otherwise,
+ * quiet logs, a private data folder, and limits high enough that tests exercise only the limits they mean to.
+ */
+export function testConfig<S extends TObject>(
+  schema: S,
+  overrides: Record<string, string | undefined> = {},
+): Readonly<Static<S>> {
+  return parseConfig(schema, {
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'lectern-test-')),
+    RATE_LIMIT_MAX: '100000',
+    DB_POOL_SIZE: '2',
+    DB_MAX_OVERFLOW: '8',
+    ...overrides,
+  });
+}
+
+export interface TestIssuer {
+  getKey: JWTVerifyGetKey;
+  jwks: JSONWebKeySet;
+  sign(
+    user: AuthUser,
+    options?: { expiresIn?: string | number; issuer?: string; audience?: string },
+  ): Promise<string>;
+}
+
+/** Signs access tokens the way the auth service does, so other services' tests need no auth service. */
+export async function createTestIssuer(issuer = 'lectern-auth', audience = 'lectern'): Promise<TestIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'EdDSA', use: 'sig' };
+  const jwks = { keys: [jwk] };
+  return {
+    jwks,
+    getKey: createLocalJWKSet(jwks),
+    sign: (user, options = {}) =>
+      new SignJWT({ email: user.email, role: user.role })
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'test-key' })
+        .setSubject(String(user.id))
+        .setIssuer(options.issuer ?? issuer)
+        .setAudience(options.audience ?? audience)
+        .setIssuedAt()
+        .setJti(crypto.randomUUID())
+        .setExpirationTime(options.expiresIn ?? '15m')
+        .sign(privateKey),
+  };
+}
+
+let uniqueCounter = 0;
+/** A value no other test (or earlier run) has used: for emails, titles, key prefixes. */
+export function unique(prefix = 't'): string {
+  uniqueCounter += 1;
+  return `${prefix}${Date.now().toString(36)}${process.pid.toString(36)}${uniqueCounter}${Math.random().toString(36).slice(2, 6)}`;
+}
