@@ -1,0 +1,315 @@
+// `npm run cluster`: the production shape on one machine. N replicas of each service as separate processes on
+// loopback ports, Debian's nginx in front on :8080, real PostgreSQL and Redis. A replica that dies is started
+// again (as Swarm's restart policy would); Ctrl-C stops everything this started. Tests and benchmarks import
+// startCluster() to run the same thing.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderNginxConfig } from '../deploy/nginx/render.mjs';
+
+export const services = ['auth', 'courses', 'progress'] as const;
+export type Service = (typeof services)[number];
+
+export interface ClusterOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  replicas?: number;
+  /** nginx's public port (8080). */
+  port?: number;
+  /** First replica port; service s, replica i listens on basePort + 100 * s + i. */
+  basePort?: number;
+  /** nginx's loopback-only port for service-to-service calls (progress → courses /internal). */
+  internalPort?: number;
+  /** Seconds an anonymous catalog answer stays fresh in nginx: the staleness bound (1). */
+  cacheValidSeconds?: number;
+  /** Extra environment for every replica (e.g. RATE_LIMIT_MAX for a benchmark). */
+  env?: Record<string, string>;
+  /** Where replicas' output goes; default: inherited (the terminal). */
+  output?: 'inherit' | 'ignore' | ((service: Service, index: number, chunk: string) => void);
+  /** Restart replicas that exit on their own (true). */
+  restart?: boolean;
+  root?: string;
+}
+
+export interface Replica {
+  service: Service;
+  index: number;
+  port: number;
+  child: ChildProcess | null;
+  starts: number;
+}
+
+export interface Cluster {
+  url: string;
+  internalUrl: string;
+  runDir: string;
+  replicas: Replica[];
+  replica(service: Service, index: number): Replica;
+  /** Sends a signal to one replica; with restart on, the cluster starts it again after it exits. */
+  kill(service: Service, index: number, signal?: NodeJS.Signals): void;
+  /** SIGTERM, wait for the drain and the exit, start again, wait until ready. */
+  restartReplica(service: Service, index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class ClusterError extends Error {}
+
+function requireTool(command: string, hint: string): void {
+  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
+  if (found.status !== 0) throw new ClusterError(`${command} is not installed: ${hint}`);
+}
+
+function nginxVersion(): string {
+  const result = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+  return /nginx\/(\d+\.\d+\.\d+)/.exec(result.stderr)?.[1] ?? '1.22.1';
+}
+
+async function waitFor(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (!isAlive()) throw new ClusterError(`process for ${url} exited before it was ready`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+      lastError = `status ${response.status}`;
+    } catch (error) {
+      lastError = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new ClusterError(`${url} not ready after ${timeoutMs} ms (${lastError})`);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const root = resolve(options.root ?? '.');
+  const replicasPerService = options.replicas ?? 2;
+  const port = options.port ?? 8080;
+  const basePort = options.basePort ?? 3101;
+  const internalPort = options.internalPort ?? port + 1;
+  requireTool('nginx', 'install it with `apt-get install nginx-light` (Debian), then run again');
+  for (const service of services) {
+    if (!existsSync(join(root, `services/${service}/dist/server.js`))) {
+      throw new ClusterError('the services are not built: run `npm run build` first');
+    }
+  }
+
+  const runDir = mkdtempSync(join(tmpdir(), 'lectern-cluster-'));
+  const dataDir = join(runDir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  const sharedEnv: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    DATA_DIR: dataDir,
+    TRUSTED_PROXIES: '127.0.0.1',
+    AUTH_JWKS_URL: `http://127.0.0.1:${internalPort}/api/auth/.well-known/jwks.json`,
+    COURSES_URL: `http://127.0.0.1:${internalPort}`,
+    DB_POOL_SIZE: '4',
+    DB_MAX_OVERFLOW: '8',
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_GRACE_MS: '10000',
+    ...options.env,
+  };
+
+  // Migrations once, before any replica starts (and the signing key every auth replica shares).
+  const migrated = spawnSync(process.execPath, [join(root, 'apps/platform/dist/migrate.js')], {
+    env: sharedEnv,
+    encoding: 'utf8',
+  });
+  if (migrated.status !== 0) {
+    throw new ClusterError(`migrations failed:\n${migrated.stderr || migrated.stdout}`);
+  }
+
+  const replicas: Replica[] = services.flatMap((service, serviceIndex) =>
+    Array.from({ length: replicasPerService }, (_unused, index) => ({
+      service,
+      index,
+      port: basePort + 100 * serviceIndex + index,
+      child: null,
+      starts: 0,
+    })),
+  );
+  let stopping = false;
+  const restartOnExit = options.restart ?? true;
+
+  const launch = (replica: Replica): ChildProcess => {
+    const output = options.output ?? 'inherit';
+    const child = spawn(process.execPath, [join(root, `services/${replica.service}/dist/server.js`)], {
+      env: { ...sharedEnv, PORT: String(replica.port) },
+      stdio: [
+        'ignore',
+        typeof output === 'function' ? 'pipe' : output,
+        typeof output === 'function' ? 'pipe' : output,
+      ],
+    });
+    if (typeof output === 'function') {
+      child.stdout?.on('data', (chunk: Buffer) => output(replica.service, replica.index, chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => output(replica.service, replica.index, chunk.toString()));
+    }
+    replica.child = child;
+    replica.starts += 1;
+    child.once('exit', (code, signal) => {
+      if (replica.child !== child) return;
+      replica.child = null;
+      if (stopping || !restartOnExit) return;
+      process.stderr.write(
+        `[cluster] ${replica.service}#${replica.index} exited (${signal ?? `code ${code}`}); restarting\n`,
+      );
+      setTimeout(() => {
+        if (!stopping && replica.child === null) launch(replica);
+      }, 300);
+    });
+    return child;
+  };
+
+  const readyUrl = (replica: Replica) => `http://127.0.0.1:${replica.port}/health/ready`;
+  let nginx: ChildProcess | null = null;
+
+  const stop = async () => {
+    stopping = true;
+    const children = [...replicas.map((replica) => replica.child), nginx].filter(
+      (child): child is ChildProcess => child !== null,
+    );
+    for (const child of children) child.kill('SIGTERM');
+    const forced = setTimeout(() => {
+      for (const child of children) child.kill('SIGKILL');
+    }, 15_000);
+    await Promise.all(children.map(exited));
+    clearTimeout(forced);
+    rmSync(runDir, { recursive: true, force: true });
+  };
+
+  try {
+    // auth first: the others fetch its JWKS through nginx's internal port once they verify a token.
+    for (const replica of replicas) launch(replica);
+    await Promise.all(
+      replicas.map((replica) => waitFor(readyUrl(replica), 60_000, () => replica.child !== null)),
+    );
+
+    const nginxDir = join(runDir, 'nginx');
+    mkdirSync(nginxDir, { recursive: true });
+    const upstreams = Object.fromEntries(
+      services.map((service) => [
+        service,
+        replicas
+          .filter((replica) => replica.service === service)
+          .map((replica) => `127.0.0.1:${replica.port}`),
+      ]),
+    ) as Record<Service, string[]>;
+    const config = renderNginxConfig({
+      mode: 'local',
+      runDir: nginxDir,
+      webRoot: join(root, 'apps/web/dist'),
+      upstreams,
+      listenPort: port,
+      internalListenPort: internalPort,
+      cacheValidSeconds: options.cacheValidSeconds ?? 1,
+      nginxVersion: nginxVersion(),
+      user: process.getuid?.() === 0 ? 'root' : null,
+    });
+    const configFile = join(nginxDir, 'nginx.conf');
+    writeFileSync(configFile, config);
+    nginx = spawn(
+      'nginx',
+      ['-p', nginxDir, '-c', configFile, '-e', join(nginxDir, 'error.log'), '-g', 'daemon off;'],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    const nginxProcess = nginx;
+    await waitFor(`http://127.0.0.1:${port}/health`, 15_000, () => nginxProcess.exitCode === null);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const find = (service: Service, index: number): Replica => {
+    const found = replicas.find((replica) => replica.service === service && replica.index === index);
+    if (!found) throw new ClusterError(`no replica ${service}#${index}`);
+    return found;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    internalUrl: `http://127.0.0.1:${internalPort}`,
+    runDir,
+    replicas,
+    replica: find,
+    kill(service, index, signal = 'SIGKILL') {
+      find(service, index).child?.kill(signal);
+    },
+    async restartReplica(service, index) {
+      const replica = find(service, index);
+      const child = replica.child;
+      if (!child) throw new ClusterError(`${service}#${index} is not running`);
+      const startsBefore = replica.starts;
+      child.kill('SIGTERM');
+      await exited(child);
+      const deadline = Date.now() + 30_000;
+      while (replica.starts === startsBefore || replica.child === null) {
+        if (Date.now() > deadline) throw new ClusterError(`${service}#${index} did not come back`);
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      await waitFor(readyUrl(replica), 60_000, () => replica.child !== null);
+    },
+    stop,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      replicas: { type: 'string', default: '2' },
+      port: { type: 'string', default: '8080' },
+    },
+  });
+  const databaseUrl = process.env.DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL;
+  const missing = [databaseUrl ? '' : 'DATABASE_URL', redisUrl ? '' : 'REDIS_URL'].filter(Boolean);
+  if (!databaseUrl || !redisUrl) {
+    console.error(
+      `npm run cluster needs real PostgreSQL and Redis: set ${missing.join(' and ')}, e.g.\n` +
+        '  DATABASE_URL=postgres://root@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379 npm run cluster',
+    );
+    process.exit(2);
+  }
+  const replicas = Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 16) {
+    console.error('--replicas must be a whole number from 1 to 16');
+    process.exit(2);
+  }
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster({ databaseUrl, redisUrl, replicas, port: Number(values.port) });
+  } catch (error) {
+    console.error(error instanceof ClusterError ? error.message : error);
+    process.exit(1);
+  }
+  console.log(
+    `\n  Lectern cluster: ${cluster.url} — nginx in front of ${replicas} replica(s) each of auth, courses, progress\n` +
+      cluster.replicas
+        .map((replica) => `    ${replica.service}#${replica.index} 127.0.0.1:${replica.port}`)
+        .join('\n') +
+      '\n  Ctrl-C stops everything.\n',
+  );
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n  stopping the cluster…');
+    void cluster.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) await main();
