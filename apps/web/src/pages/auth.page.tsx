@@ -1,0 +1,138 @@
+import { useId, useState, type SubmitEvent } from 'react';
+import { Link, Redirect, useSearch } from 'wouter';
+import { safeNext, useAuth } from '../auth/auth';
+import { useDocumentTitle } from '../components/document-title';
+import { ErrorMessage, fieldError } from '../components/error-message';
+import { useT } from '../i18n/i18n';
+
+type Mode = 'login' | 'register';
+
+function AuthForm({ mode }: { mode: Mode }) {
+  const t = useT();
+  const auth = useAuth();
+  const id = useId();
+  const search = useSearch();
+  const next = safeNext(new URLSearchParams(search).get('next'));
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const isLogin = mode === 'login';
+  useDocumentTitle(isLogin ? t.auth.signInTitle : t.auth.registerTitle);
+
+  // Signed in (just now, or already): go where the user was headed.
+  if (auth.user !== null) return <Redirect to={next} replace />;
+
+  const submit = (event: SubmitEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    if (pending) return;
+    setPending(true);
+    setError(undefined);
+    const action = isLogin ? auth.signIn(email.trim(), password) : auth.register(email.trim(), password);
+    action
+      .catch((reason: unknown) => {
+        setError(reason);
+      })
+      .finally(() => {
+        setPending(false);
+      });
+  };
+
+  const emailError = fieldError(error, 'email');
+  const passwordError = fieldError(error, 'password');
+  const otherMode = search === '' ? '' : `?${search}`;
+
+  return (
+    <div className="auth-card panel stack">
+      <h1>{isLogin ? t.auth.signInTitle : t.auth.registerTitle}</h1>
+      {isLogin && auth.sessionExpired && (
+        <p className="alert alert-info" data-testid="session-expired">
+          {t.errors.sessionExpired}
+        </p>
+      )}
+      <form className="stack" onSubmit={submit} data-testid={`${mode}-form`} aria-busy={pending}>
+        <div className="field">
+          <label htmlFor={`${id}-email`}>{t.auth.email}</label>
+          <input
+            id={`${id}-email`}
+            className="input"
+            type="email"
+            name="email"
+            autoComplete={isLogin ? 'username' : 'email'}
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            aria-invalid={emailError !== undefined}
+            aria-describedby={emailError === undefined ? undefined : `${id}-email-error`}
+            data-testid={`${mode}-email`}
+          />
+          {emailError !== undefined && (
+            <p id={`${id}-email-error`} className="field-error">
+              {emailError}
+            </p>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-password`}>{t.auth.password}</label>
+          <input
+            id={`${id}-password`}
+            className="input"
+            type="password"
+            name="password"
+            autoComplete={isLogin ? 'current-password' : 'new-password'}
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            aria-invalid={passwordError !== undefined}
+            aria-describedby={
+              [
+                isLogin ? undefined : `${id}-password-hint`,
+                passwordError === undefined ? undefined : `${id}-password-error`,
+              ]
+                .filter(Boolean)
+                .join(' ') || undefined
+            }
+            data-testid={`${mode}-password`}
+          />
+          {!isLogin && (
+            <p id={`${id}-password-hint`} className="field-hint">
+              {t.auth.passwordHint}
+            </p>
+          )}
+          {passwordError !== undefined && (
+            <p id={`${id}-password-error`} className="field-error">
+              {passwordError}
+            </p>
+          )}
+        </div>
+        {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
+        <button type="submit" className="button button-large" data-testid={`${mode}-submit`}>
+          {pending
+            ? isLogin
+              ? t.auth.signingIn
+              : t.auth.registering
+            : isLogin
+              ? t.auth.signInSubmit
+              : t.auth.registerSubmit}
+        </button>
+      </form>
+      <p className="muted">
+        {isLogin ? t.auth.noAccount : t.auth.haveAccount}{' '}
+        <Link
+          href={`${isLogin ? '/register' : '/login'}${otherMode}`}
+          data-testid={isLogin ? 'to-register' : 'to-login'}
+        >
+          {isLogin ? t.auth.registerLink : t.auth.signInLink}
+        </Link>
+      </p>
+    </div>
+  );
+}
+
+export function LoginPage() {
+  return <AuthForm mode="login" />;
+}
+
+export function RegisterPage() {
+  return <AuthForm mode="register" />;
+}

@@ -1,0 +1,424 @@
+/**
+ * End to end: Debian's Chromium (playwright-core) against the all-in-one platform, started here on a free port
+ * with a fresh DATA_DIR, on the real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set (shared with other
+ * tests: every email and title carries a random suffix, and the catalog is never assumed empty), else on PGlite.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Api, type CreatedCourse, type CreatedLesson } from './api.js';
+import { launchBrowser, Session, snapshot, type ExpectedFailure, type SessionOptions } from './browser.js';
+import { ensureBuilt, startPlatform, type Platform } from './platform.js';
+
+const TEST_TIMEOUT_MS = 120_000;
+const XSS = '<img src=x onerror=alert(1)>';
+const PASSWORD = 'correct-horse-battery-9';
+
+function suffix(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const runId = suffix();
+const admin = { email: `e2e-admin-${runId}@example.com`, password: 'admin-password-e2e-1' };
+
+/** expect.poll with a timeout that suits a browser on a busy 2-core machine. */
+function poll<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 15_000, interval: 100 });
+}
+
+/** The lesson ids on a page, in document order, from elements carrying `data-lesson-id`. */
+function lessonIds(page: Page, testId: string): Promise<number[]> {
+  return page
+    .getByTestId(testId)
+    .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-lesson-id'))));
+}
+
+function injectedImages(page: Page): Promise<number> {
+  return page.locator('img[src="x"]').count();
+}
+
+/** A student's first look at a course they have not started: its progress summary is a 404 on purpose. */
+const untouchedProgress: ExpectedFailure = { status: 404, path: /^\/api\/progress\/courses\/\d+$/ };
+
+let platform: Platform | undefined;
+let browser: Browser | undefined;
+let api: Api;
+let adminToken: string;
+const sessions: Session[] = [];
+
+async function openSession(options?: SessionOptions): Promise<Session> {
+  if (platform === undefined || browser === undefined) throw new Error('the platform or browser did not start');
+  const session = await Session.open(browser, platform.baseUrl, options);
+  sessions.push(session);
+  return session;
+}
+
+/** No console error (other than the declared 4xx), no uncaught error, no browser dialog in any session. */
+function expectCleanSessions(): void {
+  const problems = sessions.flatMap((session) => session.problems);
+  const failed = sessions.flatMap((session) => session.failedResponses);
+  expect(problems, `4xx/5xx responses seen: ${failed.join('; ') || 'none'}`).toEqual([]);
+}
+
+async function signIn(session: Session, email: string, password: string): Promise<void> {
+  const { page } = session;
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
+}
+
+async function searchCatalog(page: Page, query: string): Promise<void> {
+  await page.getByTestId('catalog-search').fill(query);
+  await page.getByTestId('catalog-search-submit').click();
+  await poll(() => new URL(page.url()).searchParams.get('q')).toBe(query);
+}
+
+/** A published course with two lessons, made through the API by the admin. */
+async function seedCourse(
+  title: string,
+  lessons: { title: string; content: string }[],
+): Promise<{ course: CreatedCourse; lessons: CreatedLesson[] }> {
+  const course = await api.createCourse(adminToken, {
+    title,
+    description: 'Made by the end-to-end tests.',
+    published: true,
+  });
+  const created: CreatedLesson[] = [];
+  for (const lesson of lessons) created.push(await api.addLesson(adminToken, course.id, lesson));
+  return { course, lessons: created };
+}
+
+describe('the web app in Chromium against the all-in-one platform', () => {
+  beforeAll(async () => {
+    ensureBuilt();
+    const [started, launched] = await Promise.allSettled([
+      startPlatform({ adminEmail: admin.email, adminPassword: admin.password }),
+      launchBrowser(),
+    ]);
+    if (started.status === 'fulfilled') platform = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
+    api = new Api(started.value.baseUrl);
+    adminToken = await api.login(admin.email, admin.password);
+  }, 240_000);
+
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((session) => session.close()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  }, 30_000);
+
+  it(
+    'when a student registers, finds a course by searching and completes a lesson, then the course page and My learning show 50%, and HTML in a title or lesson stays text',
+    async () => {
+      const id = suffix();
+      const email = `e2e-student-${id}@example.com`;
+      const title = `Safe reading ${XSS} ${id}`;
+      const { course, lessons } = await seedCourse(title, [
+        {
+          title: `First steps ${id}`,
+          content: `# Welcome\n\nThis lesson shows **markup** as it is:\n\n${XSS}\n\nInline ${XSS} too.`,
+        },
+        { title: `Second steps ${id}`, content: 'More to read.' },
+      ]);
+      const [first, second] = lessons;
+      if (first === undefined || second === undefined) throw new Error('lessons were not created');
+
+      const student = await openSession({ expectedFailures: [untouchedProgress] });
+      const { page } = student;
+
+      // Register.
+      await page.goto('/register');
+      await snapshot(student, 'register', (p) => p.getByTestId('register-form'));
+      await page.getByTestId('register-email').fill(email);
+      await page.getByTestId('register-password').fill(PASSWORD);
+      await page.getByTestId('register-submit').click();
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
+      await page.getByTestId('nav-my').waitFor();
+
+      // Find the course by searching the catalog.
+      await page.getByTestId('nav-catalog').click();
+      await searchCatalog(page, id);
+      const card = page.locator(`[data-testid="course-card"][data-course-id="${course.id}"]`);
+      await card.waitFor();
+      await poll(() => page.getByTestId('course-card').count()).toBe(1);
+      expect(await card.getByTestId('course-card-link').textContent()).toBe(title);
+      expect(await injectedImages(page)).toBe(0);
+      await snapshot(student, 'catalog', (p) => p.getByTestId('course-card'));
+
+      // The course page: the title is text, nothing is done yet.
+      await card.getByTestId('course-card-link').click();
+      await poll(() => page.getByTestId('course-title').textContent()).toBe(title);
+      await poll(() => page.getByTestId('progress-percent').textContent()).toBe('0%');
+      expect(await lessonIds(page, 'lesson-item')).toEqual([first.id, second.id]);
+      expect(await injectedImages(page)).toBe(0);
+      await snapshot(student, 'course', (p) => p.getByTestId('progress-percent'));
+
+      // Read the first lesson: its HTML shows as characters.
+      await page.getByTestId('continue-link').click();
+      await poll(() => page.getByTestId('lesson-title').textContent()).toBe(first.title);
+      const content = page.getByTestId('lesson-content');
+      await poll(() => content.innerText()).toContain(XSS);
+      await poll(async () => ((await content.innerText()).split(XSS).length - 1)).toBe(2);
+      await content.getByText('markup', { exact: true }).waitFor();
+      expect(await injectedImages(page)).toBe(0);
+      expect(await page.getByTestId('prev-lesson').count()).toBe(0);
+      expect(await page.getByTestId('next-lesson').getAttribute('href')).toBe(
+        `/courses/${course.id}/lessons/${second.id}`,
+      );
+      await snapshot(student, 'lesson', (p) => p.getByTestId('complete-button'));
+
+      // Complete it.
+      await page.getByTestId('complete-button').click();
+      await page.getByTestId('undo-complete-button').waitFor();
+      await poll(() => page.getByTestId('lesson-progress-percent').textContent()).toBe('50%');
+
+      // The course page shows the percent and which lesson is done.
+      await page.getByTestId('back-to-course').click();
+      await poll(() => page.getByTestId('progress-percent').textContent()).toBe('50%');
+      const item = (lessonId: number) => page.locator(`[data-testid="lesson-item"][data-lesson-id="${lessonId}"]`);
+      await poll(() => item(first.id).getAttribute('data-completed')).toBe('true');
+      expect(await item(second.id).getAttribute('data-completed')).toBe('false');
+      expect(await page.getByTestId('continue-link').getAttribute('href')).toBe(
+        `/courses/${course.id}/lessons/${second.id}`,
+      );
+
+      // My learning shows the course at 50% and the completed lesson in the timeline.
+      await page.getByTestId('nav-my').click();
+      const mine = page.locator(`[data-testid="my-course"][data-course-id="${course.id}"]`);
+      await poll(() => mine.getByTestId('my-course-percent').textContent()).toBe('50%');
+      await poll(() => page.getByTestId('timeline-item').count()).toBe(1);
+      expect(await page.getByTestId('timeline-item').textContent()).toContain(first.title);
+      expect(await mine.textContent()).toContain(title);
+      expect(await injectedImages(page)).toBe(0);
+      await snapshot(student, 'my-learning', (p) => p.getByTestId('timeline-item'));
+
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'when an instructor creates a course with two lessons, reorders and publishes it, then a signed-out visitor finds it in the catalog in the new order',
+    async () => {
+      const id = suffix();
+      const email = `e2e-instructor-${id}@example.com`;
+      const account = await api.register(email, PASSWORD);
+      await api.setRole(adminToken, account.id, 'instructor');
+      const title = `Studio ${XSS} ${id}`;
+      const firstTitle = `Alpha lesson ${id}`;
+      const secondTitle = `Beta lesson ${id}`;
+
+      const instructor = await openSession();
+      const { page } = instructor;
+      await page.goto('/login');
+      await signIn(instructor, email, PASSWORD);
+
+      // Create a draft course in the studio.
+      await page.getByTestId('nav-studio').click();
+      await page.getByTestId('studio-course-title').fill(title);
+      await page.getByTestId('studio-course-description').fill('Two lessons, reordered.');
+      expect(await page.getByTestId('studio-course-published').isChecked()).toBe(false);
+      await page.getByTestId('studio-create-course').click();
+      await page.waitForURL(/\/studio\/courses\/\d+$/);
+      const courseId = Number(/\/studio\/courses\/(\d+)$/.exec(page.url())?.[1]);
+      await poll(() => page.getByTestId('course-edit-title').inputValue()).toBe(title);
+      await poll(() => page.getByTestId('course-status').textContent()).toBe('Draft');
+      expect(await page.getByTestId('studio-course-heading').textContent()).toBe(title);
+
+      // Two lessons; the preview renders Markdown and shows HTML as text.
+      const addLesson = async (lessonTitle: string, content: string, rows: number): Promise<void> => {
+        await page.getByTestId('add-lesson').click();
+        await page.getByTestId('lesson-form-title').fill(lessonTitle);
+        await page.getByTestId('lesson-form-content').fill(content);
+        await page.getByTestId('lesson-preview').locator('strong').getByText('bold').waitFor();
+        await page.getByTestId('lesson-form-submit').click();
+        await poll(() => page.getByTestId('studio-lesson-row').count()).toBe(rows);
+        await page.getByTestId('add-lesson').waitFor();
+      };
+      await addLesson(firstTitle, `Some **bold** text.`, 1);
+      await page.getByTestId('add-lesson').click();
+      await page.getByTestId('lesson-form-content').fill(`Very **bold**: ${XSS}`);
+      await poll(() => page.getByTestId('lesson-preview').innerText()).toContain(XSS);
+      expect(await injectedImages(page)).toBe(0);
+      await page.getByTestId('lesson-form-cancel').click();
+      await addLesson(secondTitle, `Very **bold**: ${XSS}`, 2);
+      const titles = () => page.getByTestId('studio-lesson-title').allTextContents();
+      expect(await titles()).toEqual([firstTitle, secondTitle]);
+
+      // Move the second lesson up.
+      const secondRow = page.getByTestId('studio-lesson-row').filter({ hasText: secondTitle });
+      await secondRow.getByTestId('lesson-move-up').click();
+      await poll(titles).toEqual([secondTitle, firstTitle]);
+      await poll(() => page.getByTestId('status-message').textContent()).toContain(secondTitle);
+      // It stuck on the server.
+      await page.reload();
+      await poll(titles).toEqual([secondTitle, firstTitle]);
+      const order = await lessonIds(page, 'studio-lesson-row');
+
+      // While a draft, a signed-out visitor finds nothing.
+      const early = await openSession({
+        expectedFailures: [{ status: 404, path: new RegExp(`^/api/courses/${courseId}$`) }],
+      });
+      await early.page.goto(`/?q=${encodeURIComponent(id)}`);
+      await early.page.getByTestId('catalog-empty').waitFor();
+      await early.page.goto(`/courses/${courseId}`);
+      await early.page.getByTestId('course-not-found').waitFor();
+      await early.close();
+
+      // Publish.
+      await page.getByTestId('publish-toggle').click();
+      await poll(() => page.getByTestId('course-status').textContent()).toBe('Published');
+      await snapshot(instructor, 'studio-course', (p) => p.getByTestId('studio-lesson-row'));
+      expect(await injectedImages(page)).toBe(0);
+
+      // The studio list shows it published.
+      await page.getByTestId('nav-studio').click();
+      const row = page.locator(`[data-testid="studio-course-row"][data-course-id="${courseId}"]`);
+      await poll(() => row.getByTestId('studio-course-status').textContent()).toBe('Published');
+      expect(await row.getByTestId('studio-edit-link').textContent()).toBe(title);
+      await snapshot(instructor, 'studio', (p) => p.getByTestId('studio-course-row'));
+
+      // A signed-out visitor finds it by searching, with the lessons in the new order.
+      const visitor = await openSession();
+      await visitor.page.goto('/');
+      await visitor.page.getByTestId('nav-login').waitFor();
+      await searchCatalog(visitor.page, id);
+      const card = visitor.page.locator(`[data-testid="course-card"][data-course-id="${courseId}"]`);
+      await poll(() => card.getByTestId('course-card-link').textContent()).toBe(title);
+      await card.getByTestId('course-card-link').click();
+      await poll(() => visitor.page.getByTestId('course-title').textContent()).toBe(title);
+      await poll(() => lessonIds(visitor.page, 'lesson-item')).toEqual(order);
+      expect(await visitor.page.getByTestId('lesson-item').allInnerTexts()).toEqual([
+        expect.stringContaining(secondTitle),
+        expect.stringContaining(firstTitle),
+      ]);
+      expect(await injectedImages(visitor.page)).toBe(0);
+
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'when an admin makes a user an instructor on the admin page, then that user reaches the studio after signing in again',
+    async () => {
+      const id = suffix();
+      const email = `e2e-promoted-${id}@example.com`;
+
+      // The user registers and is a student: no studio.
+      const user = await openSession();
+      await user.page.goto('/register');
+      await user.page.getByTestId('register-email').fill(email);
+      await user.page.getByTestId('register-password').fill(PASSWORD);
+      await user.page.getByTestId('register-submit').click();
+      await poll(() => user.page.getByTestId('user-email').textContent()).toContain(email);
+      expect(await user.page.getByTestId('nav-studio').count()).toBe(0);
+      await user.page.goto('/studio');
+      await user.page.getByTestId('forbidden').waitFor();
+
+      // The admin signs in and finds the user on the admin page (listed by id: the newest are on the last pages).
+      const adminSession = await openSession();
+      const { page } = adminSession;
+      await page.goto('/login');
+      await snapshot(adminSession, 'login', (p) => p.getByTestId('login-form'));
+      await signIn(adminSession, admin.email, admin.password);
+      await page.getByTestId('nav-admin').click();
+      await page.getByTestId('users-table').waitFor();
+      const status = await page.getByTestId('pagination-status').textContent({ timeout: 2_000 }).catch(() => null);
+      const pages = status === null ? 1 : Number(/(\d+)\D*$/.exec(status)?.[1] ?? '1');
+      const row = page.locator(`[data-testid="user-row"][data-user-email="${email}"]`);
+      for (let n = pages; n >= 1 && (await row.count()) === 0; n--) {
+        await page.goto(n === 1 ? '/admin' : `/admin?page=${n}`);
+        await page.getByTestId('users-table').waitFor();
+      }
+      await row.waitFor();
+      await snapshot(adminSession, 'admin', (p) => p.getByTestId('user-row'));
+
+      await row.getByTestId('user-role-select').selectOption('instructor');
+      await row.getByTestId('user-role-save').click();
+      await poll(() => page.getByTestId('status-message').textContent()).toContain(email);
+      await page.reload();
+      await poll(() => row.getByTestId('user-role-select').inputValue()).toBe('instructor');
+
+      // The user signs out and in again: the new token carries the role.
+      await user.page.getByTestId('logout-button').click();
+      await user.page.getByTestId('nav-login').click();
+      await signIn(user, email, PASSWORD);
+      await user.page.getByTestId('nav-studio').click();
+      await user.page.getByTestId('studio-create-course').waitFor();
+      expect(await user.page.getByTestId('forbidden').count()).toBe(0);
+
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'when the browser prefers Russian, then the catalog speaks Russian, and the language switch turns it to English',
+    async () => {
+      const visitor = await openSession({ locale: 'ru-RU' });
+      const { page } = visitor;
+      await page.goto('/');
+      const heading = page.getByRole('heading', { level: 1 });
+      await poll(() => heading.textContent()).toBe('Курсы');
+      expect(await page.getByTestId('nav-catalog').textContent()).toBe('Каталог');
+      expect(await page.getByTestId('nav-login').textContent()).toBe('Войти');
+      expect(await page.getByTestId('catalog-search-submit').textContent()).toBe('Найти');
+      expect(await page.getAttribute('html', 'lang')).toBe('ru');
+      expect(await page.getByTestId('lang-switch').inputValue()).toBe('ru');
+
+      await page.getByTestId('lang-switch').selectOption('en');
+      await poll(() => heading.textContent()).toBe('Courses');
+      expect(await page.getByTestId('nav-catalog').textContent()).toBe('Catalog');
+      expect(await page.getByTestId('nav-login').textContent()).toBe('Sign in');
+      expect(await page.getAttribute('html', 'lang')).toBe('en');
+
+      // The choice is remembered.
+      await page.reload();
+      await poll(() => heading.textContent()).toBe('Courses');
+
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'when a keyboard user tabs from the top of the catalog, then Tab reaches the search box and Enter submits the search',
+    async () => {
+      const id = suffix();
+      const { course } = await seedCourse(`Keyboard course ${id}`, [{ title: `Only ${id}`, content: 'Text.' }]);
+
+      const visitor = await openSession();
+      const { page } = visitor;
+      await page.goto('/');
+      await page.getByTestId('nav-login').waitFor();
+      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+      let presses = 0;
+      while ((await focused()) !== 'catalog-search') {
+        expect(presses, 'Tab never reached the search box').toBeLessThan(20);
+        await page.keyboard.press('Tab');
+        presses++;
+      }
+
+      await page.evaluate(() => {
+        document.querySelector('form[role="search"]')?.addEventListener('submit', () => {
+          document.documentElement.dataset.searchSubmitted = 'yes';
+        });
+      });
+      await page.keyboard.type(id);
+      await page.keyboard.press('Enter');
+      await poll(() => page.getAttribute('html', 'data-search-submitted')).toBe('yes');
+      await poll(() => new URL(page.url()).searchParams.get('q')).toBe(id);
+      await page.locator(`[data-testid="course-card"][data-course-id="${course.id}"]`).waitFor();
+      expect(await page.getByTestId('course-card').count()).toBe(1);
+
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
