@@ -8,6 +8,7 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core';
+import { expect } from 'vitest';
 import { repoRoot } from './platform.js';
 
 export const DESKTOP = { width: 1280, height: 800 } as const;
@@ -75,7 +76,9 @@ export class Session {
   }
 
   private isExpected(message: ConsoleMessage): boolean {
-    const match = /^Failed to load resource: the server responded with a status of (4\d\d)\b/.exec(message.text());
+    const match = /^Failed to load resource: the server responded with a status of (4\d\d)\b/.exec(
+      message.text(),
+    );
     if (match === null) return false;
     const status = Number(match[1]);
     let path: string;
@@ -124,26 +127,25 @@ async function settle(page: Page): Promise<void> {
   });
 }
 
-export interface Snapshot {
-  /** Widest content at 360 px (documentElement.scrollWidth): more than 360 means sideways scrolling. */
-  narrowScrollWidth: number;
-}
-
 /**
  * Saves `<name>-desktop.png` of the page as it is (1280×800), then opens the same URL in a second tab of the same
  * session at 360×740 (so the layout is what a phone gets on load) and saves `<name>-360.png`. `ready` names what
- * must be visible before the shot.
+ * must be visible before the shot. Fails when the page scrolls sideways at 360 px.
  */
 export async function snapshot(
   session: Session,
   name: string,
   ready: (page: Page) => Locator,
-): Promise<Snapshot> {
+): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   const { page } = session;
   await ready(page).first().waitFor();
   await settle(page);
-  await page.screenshot({ path: join(screenshotDir, `${name}-desktop.png`), fullPage: true, animations: 'disabled' });
+  await page.screenshot({
+    path: join(screenshotDir, `${name}-desktop.png`),
+    fullPage: true,
+    animations: 'disabled',
+  });
 
   const narrow = await session.context.newPage();
   try {
@@ -151,9 +153,13 @@ export async function snapshot(
     await narrow.goto(page.url());
     await ready(narrow).first().waitFor();
     await settle(narrow);
-    await narrow.screenshot({ path: join(screenshotDir, `${name}-360.png`), fullPage: true, animations: 'disabled' });
-    const narrowScrollWidth = await narrow.evaluate(() => document.documentElement.scrollWidth);
-    return { narrowScrollWidth };
+    await narrow.screenshot({
+      path: join(screenshotDir, `${name}-360.png`),
+      fullPage: true,
+      animations: 'disabled',
+    });
+    const scrollWidth = await narrow.evaluate(() => document.documentElement.scrollWidth);
+    expect(scrollWidth, `${name} scrolls sideways at ${NARROW.width} px`).toBeLessThanOrEqual(NARROW.width);
   } finally {
     await narrow.close();
   }
