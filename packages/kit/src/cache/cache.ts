@@ -25,6 +25,8 @@ export interface CacheOptions {
   ttlSeconds?: number;
   /** Default 10_000. */
   l1MaxEntries?: number;
+  /** Default 64 MiB: lessons can be a megabyte each, so entries alone do not bound memory. */
+  l1MaxBytes?: number;
   /** Default 5_000: bounds staleness when an invalidation message is lost. */
   l1TtlMs?: number;
   /** Redis failures: the cache carries on without L2 and reports them here. */
@@ -97,7 +99,12 @@ export class Cache {
     this.l1TtlMs = Math.max(1, options.l1TtlMs ?? 5_000);
     this.onError = options.onError;
     const max = options.l1MaxEntries ?? 10_000;
-    this.l1 = new LRUCache({ max, ttl: this.l1TtlMs });
+    this.l1 = new LRUCache({
+      max,
+      ttl: this.l1TtlMs,
+      maxSize: options.l1MaxBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (item) => Math.max(1, item.entry.body.length * 2),
+    });
     this.namespaces = new LRUCache({ max });
   }
 

@@ -52,8 +52,13 @@ export const baseConfigSchema = Type.Object({
     Type.String({ pattern: '^rediss?://', description: 'Redis URL; unset = in-process cache and limits' }),
   ),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300, description: 'Redis (L2) cache TTL' }),
-  CACHE_L1_TTL_MS: Type.Integer({ minimum: 0, default: 5000, description: 'in-process (L1) cache TTL' }),
-  CACHE_L1_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 10_000, description: 'L1 cache size' }),
+  CACHE_L1_TTL_MS: Type.Integer({ minimum: 1, default: 5000, description: 'in-process (L1) cache TTL' }),
+  CACHE_L1_MAX_ENTRIES: Type.Integer({
+    minimum: 1,
+    default: 10_000,
+    description: 'L1 cache entries at most',
+  }),
+  CACHE_L1_MAX_MB: Type.Integer({ minimum: 1, default: 64, description: 'L1 cache memory at most, in MiB' }),
   TRUSTED_PROXIES: Type.String({
     default: '',
     description: 'comma-separated IPs/CIDRs whose X-Forwarded-For is believed',

@@ -55,10 +55,9 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
 }
 
 function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done: (error?: Error) => void) {
-  const bodyLimit = app.initialConfig.bodyLimit ?? 1_048_576;
 
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(error, bodyLimit);
+    const appError = toAppError(error, request.routeOptions.bodyLimit);
     if (appError.statusCode >= 500) {
       request.log.error({ err: error, code: appError.code }, 'request failed');
     }

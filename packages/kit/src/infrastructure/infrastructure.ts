@@ -36,6 +36,7 @@ export async function openInfrastructure(config: BaseConfig, name: string): Prom
     ttlSeconds: config.CACHE_TTL_SECONDS,
     l1TtlMs: config.CACHE_L1_TTL_MS,
     l1MaxEntries: config.CACHE_L1_MAX_ENTRIES,
+    l1MaxBytes: config.CACHE_L1_MAX_MB * 1024 * 1024,
   });
   return {
     database,
