@@ -1,0 +1,245 @@
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { bearerSecurity, requireRole, requireUser, sendCached } from '@lectern/kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { lessonContentTooLarge } from '../courses.errors.js';
+import type { CoursesService, Representation } from '../courses.service.js';
+import {
+  courseDetailSchema,
+  courseParams,
+  courseSchema,
+  createCourseBody,
+  createLessonBody,
+  lessonParams,
+  lessonSchema,
+  listCoursesQuery,
+  problemSchema,
+  updateCourseBody,
+  updateLessonBody,
+} from './courses.schemas.js';
+
+export interface CourseRoutesOptions {
+  service: CoursesService;
+  /** Cache-Control max-age of answers anyone may share (nginx). */
+  publicMaxAgeSeconds: number;
+}
+
+/** Lesson content is up to 1 MiB of characters; the rest of the JSON fits in the remaining eighth. */
+const lessonBodyLimit = 1_048_576 + 131_072;
+const courseBodyLimit = 64 * 1024;
+
+const writers = requireRole('instructor', 'admin');
+const tags = ['courses'];
+const problems = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, problemSchema])) as Record<
+    number,
+    typeof problemSchema
+  >;
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+}
+
+/**
+ * Lesson routes validate with attachValidation so that content over the limit is a 413, like a body over the
+ * byte limit, rather than a 422; every other failure is rethrown for the kit's 422.
+ */
+function rejectInvalidLesson(request: FastifyRequest): void {
+  const failure = request.validationError;
+  if (!failure) return;
+  const issues = (failure.validation ?? []) as AjvIssue[];
+  const contentTooLong = issues.some(
+    (issue) => issue.instancePath === '/content' && issue.keyword === 'maxLength',
+  );
+  if (failure.validationContext === 'body' && contentTooLong) throw lessonContentTooLarge();
+  throw failure;
+}
+
+export const courseRoutes: FastifyPluginCallbackTypebox<CourseRoutesOptions> = (app, options, done) => {
+  const { service, publicMaxAgeSeconds } = options;
+  const send = (request: FastifyRequest, reply: FastifyReply, representation: Representation) =>
+    sendCached(request, reply, representation.entry, {
+      personal: representation.personal,
+      maxAgeSeconds: publicMaxAgeSeconds,
+    });
+
+  app.get(
+    '/api/courses',
+    {
+      schema: {
+        tags,
+        summary: 'List courses by id: offset or keyset pages, search, or your own (owner=me)',
+        querystring: listCoursesQuery,
+        response: { 200: Type.Array(courseSchema), ...problems(401, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, offset, q, cursor, owner } = request.query;
+      const ownerId = owner === 'me' ? requireUser(request).id : undefined;
+      return send(request, reply, await service.listCourses({ limit, offset, q, cursor, ownerId }));
+    },
+  );
+
+  app.get(
+    '/api/courses/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A course with its lesson summaries',
+        params: courseParams,
+        response: { 200: courseDetailSchema, ...problems(404, 422) },
+      },
+    },
+    async (request, reply) =>
+      send(request, reply, await service.courseDetail(request.params.id, request.user)),
+  );
+
+  app.post(
+    '/api/courses',
+    {
+      onRequest: writers,
+      bodyLimit: courseBodyLimit,
+      schema: {
+        tags,
+        summary: 'Create a course owned by the caller (instructor or admin)',
+        security: bearerSecurity,
+        body: createCourseBody,
+        response: { 201: courseSchema, ...problems(401, 403, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const course = await service.createCourse(requireUser(request), request.body);
+      return reply.code(201).header('location', `/api/courses/${course.id}`).send(course);
+    },
+  );
+
+  app.put(
+    '/api/courses/:id',
+    {
+      onRequest: writers,
+      bodyLimit: courseBodyLimit,
+      schema: {
+        tags,
+        summary: 'Change some fields of a course, e.g. publish it (owner or admin)',
+        security: bearerSecurity,
+        params: courseParams,
+        body: updateCourseBody,
+        response: { 200: courseSchema, ...problems(401, 403, 404, 413, 422) },
+      },
+    },
+    async (request) => service.updateCourse(requireUser(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    '/api/courses/:id',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: 'Delete a course and its lessons (owner or admin)',
+        security: bearerSecurity,
+        params: courseParams,
+        response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteCourse(requireUser(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/courses/:id/lessons',
+    {
+      schema: {
+        tags,
+        summary: "A course's lessons with their content, by position",
+        params: courseParams,
+        response: { 200: Type.Array(lessonSchema), ...problems(404, 422) },
+      },
+    },
+    async (request, reply) =>
+      send(request, reply, await service.courseLessons(request.params.id, request.user)),
+  );
+
+  app.get(
+    '/api/courses/:id/lessons/:lesson_id',
+    {
+      schema: {
+        tags,
+        summary: 'One lesson',
+        params: lessonParams,
+        response: { 200: lessonSchema, ...problems(404, 422) },
+      },
+    },
+    async (request, reply) =>
+      send(request, reply, await service.lesson(request.params.id, request.params.lesson_id, request.user)),
+  );
+
+  app.post(
+    '/api/courses/:id/lessons',
+    {
+      onRequest: writers,
+      bodyLimit: lessonBodyLimit,
+      attachValidation: true,
+      schema: {
+        tags,
+        summary: 'Add a lesson at a position (default: last); later lessons move down (owner or admin)',
+        security: bearerSecurity,
+        params: courseParams,
+        body: createLessonBody,
+        response: { 201: lessonSchema, ...problems(401, 403, 404, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      rejectInvalidLesson(request);
+      const lesson = await service.createLesson(requireUser(request), request.params.id, request.body);
+      return reply
+        .code(201)
+        .header('location', `/api/courses/${lesson.course_id}/lessons/${lesson.id}`)
+        .send(lesson);
+    },
+  );
+
+  app.put(
+    '/api/courses/:id/lessons/:lesson_id',
+    {
+      onRequest: writers,
+      bodyLimit: lessonBodyLimit,
+      attachValidation: true,
+      schema: {
+        tags,
+        summary: 'Change a lesson; `order` moves it and renumbers the others (owner or admin)',
+        security: bearerSecurity,
+        params: lessonParams,
+        body: updateLessonBody,
+        response: { 200: lessonSchema, ...problems(401, 403, 404, 413, 422) },
+      },
+    },
+    async (request) => {
+      rejectInvalidLesson(request);
+      const { id, lesson_id: lessonId } = request.params;
+      return service.updateLesson(requireUser(request), id, lessonId, request.body);
+    },
+  );
+
+  app.delete(
+    '/api/courses/:id/lessons/:lesson_id',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: 'Delete a lesson; later lessons move up (owner or admin)',
+        security: bearerSecurity,
+        params: lessonParams,
+        response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteLesson(requireUser(request), request.params.id, request.params.lesson_id);
+      return reply.code(204).send(null);
+    },
+  );
+  done();
+};
