@@ -255,6 +255,10 @@ describe('health', () => {
     const draining = await local.inject({ method: 'GET', url: '/health/ready' });
     expect(draining.statusCode).toBe(503);
     expect(draining.json()).toMatchObject({ status: 'draining' });
+    expect(draining.headers.connection).toBe('close');
+    const served = await local.inject({ method: 'GET', url: '/health' });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers.connection).toBe('close');
     await local.close();
   });
 

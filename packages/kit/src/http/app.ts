@@ -58,7 +58,9 @@ export async function createHttpApp(options: HttpAppOptions) {
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // While draining, requests on connections already open are still served (with Connection: close, below)
+    // rather than refused: nginx cannot retry a refused POST.
+    return503OnClosing: false,
     ajv: {
       customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true },
     },
@@ -92,6 +94,12 @@ export async function createHttpApp(options: HttpAppOptions) {
   await app.register(swaggerUi, { routePrefix: options.docsPrefix, staticCSP: true });
   await app.register(health, { aliases: options.healthAliases ?? [] });
   app.readiness.disable('redis');
+  // Once draining, every answer closes its connection, so a proxy never sends another request on a socket
+  // this process is about to drop.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (app.readiness.draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   await app.register(authTokens, {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
