@@ -1,0 +1,101 @@
+import { roles, type Role } from '@lectern/kit';
+import { Type } from '@sinclair/typebox';
+
+/** An error answer (application/problem+json), as the kit's error handler writes it. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String({ description: 'a sentence for people' }),
+    code: Type.String({ description: 'a stable code for programs' }),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    retry_after: Type.Optional(Type.Integer()),
+  },
+  { description: 'application/problem+json' },
+);
+
+/** Every route documents its error answers with the one problem shape. */
+export const problemResponses = { '4xx': Problem, '5xx': Problem } as const;
+
+export const RoleName = Type.Unsafe<Role>({
+  type: 'string',
+  enum: [...roles],
+  description: roles.join(', '),
+});
+
+export const Email = Type.String({
+  minLength: 1,
+  maxLength: 320,
+  description: 'trimmed and compared case-insensitively; at most 254 characters',
+  examples: ['ada@example.com'],
+});
+
+export const Credentials = Type.Object(
+  {
+    email: Email,
+    password: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: 'any Unicode, 8 to 128 characters after NFC normalization',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const RefreshTokenBody = Type.Object(
+  {
+    refresh_token: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      description: 'from login or the last refresh',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const TokenPair = Type.Object({
+  access_token: Type.String({ description: 'JWT (EdDSA), sent as "Authorization: Bearer <token>"' }),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer({ description: "the access token's lifetime in seconds" }),
+  refresh_token: Type.String({ description: 'single use: each refresh answers a new one' }),
+});
+
+export const RegisteredUser = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  role: RoleName,
+});
+
+export const Account = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  role: RoleName,
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+export const UsersQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const UserParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
+export const RoleChange = Type.Object({ role: RoleName }, { additionalProperties: false });
+
+export const Jwks = Type.Object({
+  keys: Type.Array(
+    Type.Object({
+      kty: Type.String(),
+      crv: Type.String(),
+      x: Type.String(),
+      y: Type.Optional(Type.String()),
+      kid: Type.String(),
+      alg: Type.String(),
+      use: Type.String(),
+    }),
+  ),
+});

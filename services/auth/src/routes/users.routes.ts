@@ -1,0 +1,60 @@
+import { bearerSecurity, requireRole } from '@lectern/kit';
+import { Type } from '@sinclair/typebox';
+import type { UsersService } from '../users.service.js';
+import { Account, problemResponses, RoleChange, UserParams, UsersQuery } from './auth.schemas.js';
+import type { AuthApp } from './auth-app.js';
+import { strictBody } from './strict-body.js';
+
+export interface UsersRoutesOptions {
+  users: UsersService;
+}
+
+/** Account administration: admins only. */
+export function usersRoutes(app: AuthApp, { users }: UsersRoutesOptions): void {
+  // In onRequest, so strangers learn 401/403 before anything about the body.
+  const adminOnly = requireRole('admin');
+
+  app.get(
+    '/api/auth/users',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['users'],
+        summary: 'List accounts by id; the total is in X-Total-Count, the next page in Link',
+        security: bearerSecurity,
+        querystring: UsersQuery,
+        response: { 200: Type.Array(Account), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { limit, offset } = request.query;
+      const { accounts, total } = await users.page({ limit, offset });
+      void reply.header('x-total-count', total).header('cache-control', 'no-store');
+      if (offset + limit < total) {
+        void reply.header('link', `</api/auth/users?limit=${limit}&offset=${offset + limit}>; rel="next"`);
+      }
+      return accounts;
+    },
+  );
+
+  app.patch(
+    '/api/auth/users/:id',
+    {
+      onRequest: adminOnly,
+      preValidation: strictBody(RoleChange),
+      schema: {
+        tags: ['users'],
+        summary: "Change an account's role; it reaches the user's access token at the next refresh",
+        security: bearerSecurity,
+        params: UserParams,
+        body: RoleChange,
+        response: { 200: Account, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const account = await users.changeRole(request.params.id, request.body.role);
+      void reply.header('cache-control', 'no-store');
+      return account;
+    },
+  );
+}
