@@ -214,6 +214,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       listenPort: port,
       internalListenPort: internalPort,
       cacheValidSeconds: options.cacheValidSeconds ?? 1,
+      // A replica here restarts in place, on the same port: with nginx's default 10 s a restarted replica
+      // stayed out of rotation that long, and restarting its sibling meanwhile left "no live upstreams" (502).
+      upstreamFailTimeoutSeconds: 1,
       nginxVersion: nginxVersion(),
       user: process.getuid?.() === 0 ? 'root' : null,
     });

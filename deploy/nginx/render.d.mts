@@ -45,6 +45,11 @@ export interface NginxOptions {
   /** Idle upstream connections kept per worker (32), and how long (60 s, below Node's 72 s). */
   upstreamKeepalive?: number;
   upstreamKeepaliveTimeoutSeconds?: number;
+  /**
+   * fail_timeout of every upstream server: how long a replica that just failed stays out of rotation; null
+   * (default) keeps nginx's 10 s. The local cluster restarts replicas in place and uses 1.
+   */
+  upstreamFailTimeoutSeconds?: number | null;
   /** The nginx the config is for (1.28.0): picks the http2 syntax and allows `resolve` from 1.27.3. */
   nginxVersion?: string;
   /** Extra directives placed inside the main server block, e.g. a benchmark's reference location. */

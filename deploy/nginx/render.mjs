@@ -20,6 +20,7 @@ const common = {
   workerConnections: 4096,
   upstreamKeepalive: 32,
   upstreamKeepaliveTimeoutSeconds: 60,
+  upstreamFailTimeoutSeconds: null,
   nginxVersion: '1.28.0',
   extraServerConfig: '',
 };
@@ -110,6 +111,11 @@ function versionAtLeast(version, minimum) {
 
 function renderUpstreams(options) {
   const resolveParameter = options.resolver ? ' resolve' : '';
+  // How long a replica that failed (refused, reset, 502/503) is left out before nginx tries it again;
+  // nginx's own default (10 s) when not given.
+  const failTimeout = options.upstreamFailTimeoutSeconds
+    ? ` fail_timeout=${options.upstreamFailTimeoutSeconds}s`
+    : '';
   return SERVICES.map((service) => {
     const servers = options.upstreams?.[service];
     if (!Array.isArray(servers) || servers.length === 0) {
@@ -123,7 +129,7 @@ function renderUpstreams(options) {
         if (!/^(\[[0-9a-fA-F:.]+\]|[\w.-]+):\d{1,5}$/.test(server)) {
           fail(`upstreams.${service} entries must be host:port, got ${JSON.stringify(server)}`);
         }
-        return `        server ${server}${resolveParameter};`;
+        return `        server ${server}${resolveParameter}${failTimeout};`;
       }),
       // Idle connections kept per worker. Shorter than Node's 72 s keep-alive, so nginx never reuses a
       // socket the service has just closed.
@@ -190,6 +196,9 @@ export function renderNginxConfig(options) {
   positiveInteger('upstreamKeepalive', merged.upstreamKeepalive, 100_000);
   positiveInteger('upstreamKeepaliveTimeoutSeconds', merged.upstreamKeepaliveTimeoutSeconds, 3600);
   positiveInteger('resolverValidSeconds', merged.resolverValidSeconds, 3600);
+  if (merged.upstreamFailTimeoutSeconds !== null) {
+    positiveInteger('upstreamFailTimeoutSeconds', merged.upstreamFailTimeoutSeconds, 3600);
+  }
   if (typeof merged.extraServerConfig !== 'string') fail('extraServerConfig must be a string');
   if (typeof merged.cacheBackgroundUpdate !== 'boolean') fail('cacheBackgroundUpdate must be true or false');
 
