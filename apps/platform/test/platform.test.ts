@@ -157,7 +157,7 @@ describe('demo data', () => {
 });
 
 describe('README', () => {
-  it('when the config schema changes, then the README table must match it (npx tsx scripts/config-table.ts --write)', () => {
+  it('when the config schema changes, then the README table must match it (npm run config-table)', () => {
     expect(readmeTable(readFileSync('README.md', 'utf8'))).toBe(configTable());
   });
 });

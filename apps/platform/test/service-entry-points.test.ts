@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@lectern/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const sevenMetrics = [
@@ -14,17 +14,6 @@ const sevenMetrics = [
   'db_query_duration_seconds',
   'active_connections',
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitReady(base: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 90_000;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpApp } from '../src/http/index.js';
 import { createRedis } from '../src/redis/index.js';
 import { createTestIssuer, testConfig, unique } from '../src/testing/index.js';
+import { connected } from './fixtures/processes.js';
 
 async function limitedApp(options: {
   trustedProxies?: string;
@@ -15,6 +16,8 @@ async function limitedApp(options: {
     REDIS_URL: options.redisUrl,
   });
   const redis = options.redisUrl ? createRedis(options.redisUrl) : null;
+  // Until it is connected the limiter skips Redis (fail open, by design), so count only once it is.
+  if (redis) await connected(redis);
   const app = await createHttpApp({
     config,
     name: 'rate-limit-test',

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import {
   Cache,
   createRedis,
@@ -12,7 +11,13 @@ import {
   type Infrastructure,
   type Role,
 } from '@lectern/kit';
-import { createTestIssuer, testConfig, type TestIssuer } from '@lectern/kit/testing';
+import {
+  createTestIssuer,
+  freePort,
+  startPrivateRedis,
+  testConfig,
+  type TestIssuer,
+} from '@lectern/kit/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { coursesConfigSchema, type CoursesConfig } from '../src/config.js';
@@ -206,16 +211,6 @@ export async function createLesson(
   return response.json<LessonBody>();
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 /** A private, throwaway redis-server (never the shared one), ready to take commands. */
 export async function startRedisServer(): Promise<{
   url: string;
@@ -223,23 +218,7 @@ export async function startRedisServer(): Promise<{
   stop(): Promise<void>;
 }> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', () => reject(new Error('redis-server exited')));
-  });
+  const child = await startPrivateRedis(port);
   return {
     url: `redis://127.0.0.1:${port}`,
     process: child,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** Settings every Lectern process understands. Env names are the keys, so the README table maps one to one. */
@@ -51,6 +51,11 @@ export const baseConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'Redis URL; unset = in-process cache and limits' }),
   ),
+  CACHE_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9_-]+$',
+    default: 'lectern',
+    description: 'Redis key prefix of the cache; deployments sharing one Redis need different ones',
+  }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300, description: 'Redis (L2) cache TTL' }),
   CACHE_L1_TTL_MS: Type.Integer({ minimum: 1, default: 5000, description: 'in-process (L1) cache TTL' }),
   CACHE_L1_MAX_ENTRIES: Type.Integer({
@@ -175,7 +180,8 @@ export function loadConfig<S extends TObject>(schema: S, env: Env = process.env)
   }
 }
 
-/** A service's schema: the base keys plus its own. */
-export function extendConfigSchema<P extends TObject>(own: P) {
-  return Type.Composite([baseConfigSchema, own]);
+/** A service's schema: the base keys plus its own; an own key replaces the base key of that name (PORT). */
+export function extendConfigSchema<P extends TProperties>(own: TObject<P>) {
+  type Base = typeof baseConfigSchema.properties;
+  return Type.Object<Omit<Base, keyof P> & P>({ ...baseConfigSchema.properties, ...own.properties });
 }

@@ -55,7 +55,6 @@ export function toAppError(error: unknown, bodyLimit: number): AppError {
 }
 
 function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done: (error?: Error) => void) {
-
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error, request.routeOptions.bodyLimit);
     if (appError.statusCode >= 500) {

@@ -33,6 +33,7 @@ export async function openInfrastructure(config: BaseConfig, name: string): Prom
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, { name: `lectern-${name}` }) : null;
   const cache = await Cache.create({
     redis,
+    prefix: config.CACHE_PREFIX,
     ttlSeconds: config.CACHE_TTL_SECONDS,
     l1TtlMs: config.CACHE_L1_TTL_MS,
     l1MaxEntries: config.CACHE_L1_MAX_ENTRIES,

@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Static, TObject } from '@sinclair/typebox';
@@ -71,4 +74,42 @@ let uniqueCounter = 0;
 export function unique(prefix = 't'): string {
   uniqueCounter += 1;
   return `${prefix}${Date.now().toString(36)}${process.pid.toString(36)}${uniqueCounter}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+/** A private, throwaway redis-server, ready for commands, so a test can stop it without touching the shared one. */
+export async function startPrivateRedis(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const stdout = server.stdout;
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
+    stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${String(code)}: ${output}`));
+    });
+  });
+  stdout.resume();
+  return server;
 }
