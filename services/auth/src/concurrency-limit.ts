@@ -27,11 +27,6 @@ export class ConcurrencyLimit {
     return this.waiting.length;
   }
 
-  /** True when run() would refuse a task right now. */
-  get full(): boolean {
-    return this.running >= this.concurrency && this.waiting.length >= this.maxWaiting;
-  }
-
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) {
       this.running += 1;

@@ -37,6 +37,8 @@ export interface PasswordHasherOptions {
  * grow an unbounded queue or starve the pool's other users (fs, dns.lookup): past the cap callers get a 503.
  */
 export class PasswordHasher {
+  private admitted = 0;
+
   private constructor(
     private readonly options: PasswordHasherOptions,
     private readonly limit: ConcurrencyLimit,
@@ -55,11 +57,18 @@ export class PasswordHasher {
   }
 
   /**
-   * Throws the 503 now when a hash would be refused anyway, so a flood is turned away before it costs a
+   * Runs one sign-in attempt (its account lookup, then its verification) as admitted work: at most as many
+   * attempts are in flight as may hash or wait, and the next one gets the 503 at once, before it costs a
    * database query. The same for every caller, so it tells nothing about accounts.
    */
-  assertCapacity(): void {
-    if (this.limit.full) throw authErrors.hashingBusy();
+  async admit<T>(attempt: () => Promise<T>): Promise<T> {
+    if (this.admitted >= this.options.concurrency + this.options.maxWaiting) throw authErrors.hashingBusy();
+    this.admitted += 1;
+    try {
+      return await attempt();
+    } finally {
+      this.admitted -= 1;
+    }
   }
 
   hash(password: string): Promise<string> {

@@ -46,10 +46,12 @@ export class SessionsService {
     const { users, hasher } = this.options;
     const email = normalizeEmail(input.email);
     const password = normalizePassword(input.password, { enforceMinimum: false });
-    hasher.assertCapacity();
-    const user = await users.findByEmail(email);
-    const matches = await hasher.verify(user?.passwordHash, password);
-    if (!user || !matches) throw authErrors.invalidCredentials();
+    const user = await hasher.admit(async () => {
+      const found = await users.findByEmail(email);
+      const matches = await hasher.verify(found?.passwordHash, password);
+      return matches ? found : undefined;
+    });
+    if (!user) throw authErrors.invalidCredentials();
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user, password);
     return this.startFamily(user);
   }

@@ -24,7 +24,6 @@ describe('ConcurrencyLimit', () => {
     );
     expect(limit.active).toBe(2);
     expect(limit.queued).toBe(1);
-    expect(limit.full).toBe(true);
     await expect(limit.run(() => Promise.resolve())).rejects.toBeInstanceOf(OverloadedError);
 
     gates[0]?.resolve();
@@ -60,9 +59,24 @@ describe('PasswordHasher', () => {
     const hasher = await PasswordHasher.create({ parameters: OWASP_ARGON2ID, concurrency: 1, maxWaiting: 0 });
     const verifying = hasher.verify(undefined, 'a password');
     expect(hasher.load).toEqual({ active: 1, queued: 0 });
-    expect(() => hasher.assertCapacity()).toThrow(expect.objectContaining({ statusCode: 503 }) as Error);
     await expect(hasher.hash('x')).rejects.toMatchObject({ statusCode: 503, code: 'auth_busy' });
     await expect(verifying).resolves.toBe(false);
+  });
+
+  it('when as many sign-in attempts are in flight as may hash or wait, then the next is refused before it starts', async () => {
+    const hasher = await PasswordHasher.create({ parameters: OWASP_ARGON2ID, concurrency: 1, maxWaiting: 1 });
+    const gate = deferred();
+    const held = [hasher.admit(() => gate.promise), hasher.admit(() => gate.promise)];
+    let started = false;
+    const refused = hasher.admit(() => {
+      started = true;
+      return Promise.resolve();
+    });
+    await expect(refused).rejects.toMatchObject({ statusCode: 503, code: 'auth_busy' });
+    expect(started).toBe(false);
+    gate.resolve();
+    await Promise.all(held);
+    await expect(hasher.admit(() => Promise.resolve('ok'))).resolves.toBe('ok');
   });
 
   it('when the stored hash is malformed or weaker, then verify says no and needsRehash says yes', async () => {
