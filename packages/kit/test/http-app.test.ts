@@ -6,6 +6,7 @@ import { authenticated, requireRole } from '../src/auth-tokens/index.js';
 import { baseConfigSchema } from '../src/config/config.js';
 import { AppError, errors } from '../src/errors/index.js';
 import { createHttpApp, type HttpApp } from '../src/http/index.js';
+import { securityHeaders } from '../src/http/security-headers.js';
 import { registry } from '../src/metrics/index.js';
 import { createTestIssuer, testConfig, type TestIssuer } from '../src/testing/index.js';
 
@@ -273,6 +274,25 @@ describe('health', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('when a request fails or matches no route, then the answer carries the same security headers', async () => {
+    const ok = await app.inject({ method: 'GET', url: '/health' });
+    for (const url of ['/no-such-route', '/me']) {
+      const failed = await app.inject({ method: 'GET', url });
+      expect(failed.statusCode, url).toBeGreaterThanOrEqual(400);
+      for (const name of ['content-security-policy', 'strict-transport-security', 'x-content-type-options']) {
+        expect(failed.headers[name], `${url} ${name}`).toBe(ok.headers[name]);
+      }
+    }
+  });
+
+  it('when helmet is asked once for its headers, then they are what its middleware sets on a response', () => {
+    const headers = securityHeaders({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"] } } });
+    expect(headers['content-security-policy']).toContain("default-src 'none'");
+    expect(headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(headers['x-powered-by']).toBeUndefined();
+    expect(Object.isFrozen(headers)).toBe(true);
   });
 });
 

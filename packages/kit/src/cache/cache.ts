@@ -314,7 +314,7 @@ export class Cache {
 
   private async subscribe(redis: Redis): Promise<void> {
     redis.on('ready', this.onRedisReady);
-    const subscriber = redis.duplicate({ autoResubscribe: false });
+    const subscriber = redis.duplicate({ autoResubscribe: false, enableAutoPipelining: false });
     this.subscriber = subscriber;
 
     let outageReported = false;

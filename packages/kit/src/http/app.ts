@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,7 @@ import { health } from '../health/index.js';
 import { loggerOptions, requestIdFrom, requestLogging } from '../logging/index.js';
 import { metrics } from '../metrics/index.js';
 import { rateLimits } from '../rate-limit/index.js';
+import { securityHeadersOnEveryResponse } from './security-headers.js';
 
 export interface HttpAppOptions {
   config: BaseConfig;
@@ -69,8 +69,7 @@ export async function createHttpApp(options: HttpAppOptions) {
   await app.register(errorHandler);
   await app.register(requestLogging);
   await app.register(metrics);
-  await app.register(helmet, {
-    global: true,
+  await app.register(securityHeadersOnEveryResponse, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],

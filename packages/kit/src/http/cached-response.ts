@@ -14,6 +14,21 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
+/**
+ * UTF-8 bytes of each entry the L1 cache hands out, encoded once: an L1 hit returns the same entry object,
+ * and writing a string would encode it again on every response.
+ */
+const encoded = new WeakMap<CacheEntry, Buffer>();
+
+function bytesOf(entry: CacheEntry): Buffer {
+  let bytes = encoded.get(entry);
+  if (!bytes) {
+    bytes = Buffer.from(entry.body, 'utf8');
+    encoded.set(entry, bytes);
+  }
+  return bytes;
+}
+
 /** Sends bytes from the cache as they are: ETag, Cache-Control, stored headers, and 304 when the client has them. */
 export function sendCached(
   request: FastifyRequest,
@@ -27,5 +42,5 @@ export function sendCached(
   void reply.headers(entry.headers).header('etag', entry.etag).header('cache-control', cacheControl);
   if (!options.personal) void reply.header('vary', 'Authorization');
   if (matchesEtag(request.headers['if-none-match'], entry.etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(entry.body);
+  return reply.type('application/json; charset=utf-8').send(bytesOf(entry));
 }

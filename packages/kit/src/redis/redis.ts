@@ -49,6 +49,9 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
     commandTimeout: 500,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // Commands issued in the same tick (rate-limit counters and cache reads of concurrent requests) leave in one
+    // write: under load that is one syscall for many requests instead of one each.
+    enableAutoPipelining: true,
     retryStrategy: reconnectDelay,
     // ioredis waits this long for a socket that may already be closed (quit while reconnecting) before exiting.
     disconnectTimeout: 100,
