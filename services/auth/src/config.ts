@@ -68,7 +68,7 @@ export const authConfigSchema = extendConfigSchema(
       Type.Integer({
         minimum: 1,
         maximum: 1024,
-        description: 'password hashes running at once; unset = UV_THREADPOOL_SIZE',
+        description: 'password hashes running at once; unset = UV_THREADPOOL_SIZE or the CPU count if fewer',
       }),
     ),
     PASSWORD_HASH_QUEUE_MAX: Type.Integer({

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from '@lectern/kit';
 import type { FastifyPluginAsync } from 'fastify';
@@ -38,7 +39,9 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (app, o
   const keys = options.keys ?? (await loadAuthKeys(config));
   const hasher = await PasswordHasher.create({
     parameters: hashParameters(config),
-    concurrency: config.PASSWORD_HASH_CONCURRENCY ?? config.UV_THREADPOOL_SIZE,
+    // More memory-hard hashes at once than cores only makes each slower (measured: bench S6, docs/).
+    concurrency:
+      config.PASSWORD_HASH_CONCURRENCY ?? Math.min(config.UV_THREADPOOL_SIZE, availableParallelism()),
     maxWaiting: config.PASSWORD_HASH_QUEUE_MAX,
   });
   const usersRepository = new UsersRepository(database.db);
