@@ -2,6 +2,7 @@ import { useId, useState, type SubmitEvent } from 'react';
 import { Link, Redirect, useSearch } from 'wouter';
 import { safeNext, useAuth } from '../auth/auth';
 import { useDocumentTitle } from '../components/document-title';
+import { Field } from '../components/field';
 import { ErrorMessage, fieldError } from '../components/error-message';
 import { useT } from '../i18n/i18n';
 
@@ -51,60 +52,41 @@ function AuthForm({ mode }: { mode: Mode }) {
         </p>
       )}
       <form className="stack" onSubmit={submit} data-testid={`${mode}-form`} aria-busy={pending}>
-        <div className="field">
-          <label htmlFor={`${id}-email`}>{t.auth.email}</label>
-          <input
-            id={`${id}-email`}
-            className="input"
-            type="email"
-            name="email"
-            autoComplete={isLogin ? 'username' : 'email'}
-            required
-            value={email}
-            onChange={(event) => setEmail(event.target.value)}
-            aria-invalid={emailError !== undefined}
-            aria-describedby={emailError === undefined ? undefined : `${id}-email-error`}
-            data-testid={`${mode}-email`}
-          />
-          {emailError !== undefined && (
-            <p id={`${id}-email-error`} className="field-error">
-              {emailError}
-            </p>
+        <Field id={`${id}-email`} label={t.auth.email} error={emailError}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              type="email"
+              name="email"
+              autoComplete={isLogin ? 'username' : 'email'}
+              required
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              data-testid={`${mode}-email`}
+            />
           )}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-password`}>{t.auth.password}</label>
-          <input
-            id={`${id}-password`}
-            className="input"
-            type="password"
-            name="password"
-            autoComplete={isLogin ? 'current-password' : 'new-password'}
-            required
-            value={password}
-            onChange={(event) => setPassword(event.target.value)}
-            aria-invalid={passwordError !== undefined}
-            aria-describedby={
-              [
-                isLogin ? undefined : `${id}-password-hint`,
-                passwordError === undefined ? undefined : `${id}-password-error`,
-              ]
-                .filter(Boolean)
-                .join(' ') || undefined
-            }
-            data-testid={`${mode}-password`}
-          />
-          {!isLogin && (
-            <p id={`${id}-password-hint`} className="field-hint">
-              {t.auth.passwordHint}
-            </p>
+        </Field>
+        <Field
+          id={`${id}-password`}
+          label={t.auth.password}
+          hint={isLogin ? undefined : t.auth.passwordHint}
+          error={passwordError}
+        >
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              type="password"
+              name="password"
+              autoComplete={isLogin ? 'current-password' : 'new-password'}
+              required
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              data-testid={`${mode}-password`}
+            />
           )}
-          {passwordError !== undefined && (
-            <p id={`${id}-password-error`} className="field-error">
-              {passwordError}
-            </p>
-          )}
-        </div>
+        </Field>
         {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
         <button type="submit" className="button button-large" data-testid={`${mode}-submit`}>
           {pending

@@ -14,6 +14,7 @@ import {
 import { useAuth } from '../auth/auth';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { useDocumentTitle } from '../components/document-title';
+import { Field } from '../components/field';
 import { ErrorMessage, fieldError } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { StatusMessage, useStatus } from '../components/status-message';
@@ -68,36 +69,31 @@ function CourseForm({ course, onSaved, onDelete }: CourseFormProps) {
         </span>
       </div>
       <form className="stack" onSubmit={submit} aria-busy={pending === 'save'}>
-        <div className="field">
-          <label htmlFor={`${id}-title`}>{t.studio.courseTitle}</label>
-          <input
-            id={`${id}-title`}
-            className="input"
-            required
-            maxLength={200}
-            value={title}
-            onChange={(event) => setTitle(event.target.value)}
-            aria-invalid={titleError !== undefined}
-            aria-describedby={titleError === undefined ? undefined : `${id}-title-error`}
-            data-testid="course-edit-title"
-          />
-          {titleError !== undefined && (
-            <p id={`${id}-title-error`} className="field-error">
-              {titleError}
-            </p>
+        <Field id={`${id}-title`} label={t.studio.courseTitle} error={titleError}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              required
+              maxLength={200}
+              value={title}
+              onChange={(event) => setTitle(event.target.value)}
+              data-testid="course-edit-title"
+            />
           )}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-description`}>{t.studio.courseDescription}</label>
-          <textarea
-            id={`${id}-description`}
-            className="input"
-            rows={4}
-            value={description}
-            onChange={(event) => setDescription(event.target.value)}
-            data-testid="course-edit-description"
-          />
-        </div>
+        </Field>
+        <Field id={`${id}-description`} label={t.studio.courseDescription}>
+          {(control) => (
+            <textarea
+              {...control}
+              className="input"
+              rows={4}
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+              data-testid="course-edit-description"
+            />
+          )}
+        </Field>
         {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
         <div className="actions">
           <button type="submit" className="button" data-testid="course-save">
@@ -202,48 +198,38 @@ function LessonEditor({ courseId, lesson, onSaved, onCancel }: LessonEditorProps
       data-testid="lesson-form"
     >
       <h3 id={`${id}-heading`}>{lesson === undefined ? t.studio.newLesson : t.studio.editLessonHeading}</h3>
-      <div className="field">
-        <label htmlFor={`${id}-title`}>{t.studio.lessonTitle}</label>
-        <input
-          ref={titleInput}
-          id={`${id}-title`}
-          className="input"
-          required
-          maxLength={200}
-          value={title}
-          onChange={(event) => setTitle(event.target.value)}
-          aria-invalid={titleError !== undefined}
-          aria-describedby={titleError === undefined ? undefined : `${id}-title-error`}
-          data-testid="lesson-form-title"
-        />
-        {titleError !== undefined && (
-          <p id={`${id}-title-error`} className="field-error">
-            {titleError}
-          </p>
-        )}
-      </div>
-      <div className="editor-grid">
-        <div className="field">
-          <label htmlFor={`${id}-content`}>{t.studio.lessonContent}</label>
-          <textarea
-            id={`${id}-content`}
-            className="input mono"
-            rows={14}
-            value={content}
-            onChange={(event) => setContent(event.target.value)}
-            aria-invalid={contentError !== undefined}
-            aria-describedby={`${id}-help${contentError === undefined ? '' : ` ${id}-content-error`}`}
-            data-testid="lesson-form-content"
+      <Field id={`${id}-title`} label={t.studio.lessonTitle} error={titleError}>
+        {(control) => (
+          <input
+            {...control}
+            ref={titleInput}
+            className="input"
+            required
+            maxLength={200}
+            value={title}
+            onChange={(event) => setTitle(event.target.value)}
+            data-testid="lesson-form-title"
           />
-          <p id={`${id}-help`} className="field-hint">
-            {t.studio.markdownHelp}
-          </p>
-          {contentError !== undefined && (
-            <p id={`${id}-content-error`} className="field-error">
-              {contentError}
-            </p>
+        )}
+      </Field>
+      <div className="editor-grid">
+        <Field
+          id={`${id}-content`}
+          label={t.studio.lessonContent}
+          hint={t.studio.markdownHelp}
+          error={contentError}
+        >
+          {(control) => (
+            <textarea
+              {...control}
+              className="input mono"
+              rows={14}
+              value={content}
+              onChange={(event) => setContent(event.target.value)}
+              data-testid="lesson-form-content"
+            />
           )}
-        </div>
+        </Field>
         <section className="field" aria-labelledby={`${id}-preview-heading`}>
           <h4 id={`${id}-preview-heading`} className="label">
             {t.studio.preview}

@@ -3,6 +3,7 @@ import { Link, useLocation, useSearchParams } from 'wouter';
 import type { Course } from '../api/api.types';
 import { createCourse, listMyCourses } from '../api/courses.api';
 import { useDocumentTitle } from '../components/document-title';
+import { Field } from '../components/field';
 import { ErrorMessage, fieldError } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { pageFromParam, Pagination } from '../components/pagination';
@@ -42,43 +43,31 @@ function NewCourseForm() {
     <section className="panel stack" aria-labelledby={`${id}-heading`}>
       <h2 id={`${id}-heading`}>{t.studio.newCourse}</h2>
       <form className="stack" onSubmit={submit} data-testid="studio-new-course-form" aria-busy={pending}>
-        <div className="field">
-          <label htmlFor={`${id}-title`}>{t.studio.courseTitle}</label>
-          <input
-            id={`${id}-title`}
-            className="input"
-            required
-            maxLength={200}
-            value={title}
-            onChange={(event) => setTitle(event.target.value)}
-            aria-invalid={titleError !== undefined}
-            aria-describedby={titleError === undefined ? undefined : `${id}-title-error`}
-            data-testid="studio-course-title"
-          />
-          {titleError !== undefined && (
-            <p id={`${id}-title-error`} className="field-error">
-              {titleError}
-            </p>
+        <Field id={`${id}-title`} label={t.studio.courseTitle} error={titleError}>
+          {(control) => (
+            <input
+              {...control}
+              className="input"
+              required
+              maxLength={200}
+              value={title}
+              onChange={(event) => setTitle(event.target.value)}
+              data-testid="studio-course-title"
+            />
           )}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-description`}>{t.studio.courseDescription}</label>
-          <textarea
-            id={`${id}-description`}
-            className="input"
-            rows={3}
-            value={description}
-            onChange={(event) => setDescription(event.target.value)}
-            aria-invalid={descriptionError !== undefined}
-            aria-describedby={descriptionError === undefined ? undefined : `${id}-description-error`}
-            data-testid="studio-course-description"
-          />
-          {descriptionError !== undefined && (
-            <p id={`${id}-description-error`} className="field-error">
-              {descriptionError}
-            </p>
+        </Field>
+        <Field id={`${id}-description`} label={t.studio.courseDescription} error={descriptionError}>
+          {(control) => (
+            <textarea
+              {...control}
+              className="input"
+              rows={3}
+              value={description}
+              onChange={(event) => setDescription(event.target.value)}
+              data-testid="studio-course-description"
+            />
           )}
-        </div>
+        </Field>
         <label className="checkbox">
           <input
             type="checkbox"
