@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { courseListQuery } from '../services/courses/src/courses.repository.js';
+import { coursePageQuery } from '../services/courses/src/courses.repository.js';
 import { progressSql } from '../services/progress/src/progress.repository.js';
 import { commandLine, requireServers, settingsOrExit, timestampName, toolOf } from './lib/cli.js';
 import { addCosts, explain, type PlanCost } from './lib/explain.js';
@@ -87,7 +87,7 @@ export async function runCostGrowth(stack: Stack, settings: LoadSettings, log: (
   if (deepId > 0) {
     const deepPath = `${catalogPath}&cursor=${encodeCursor(deepId)}`;
     const list = (afterId: number) =>
-      courseListQuery({ publishedOnly: true }, { limit: 21, offset: 0, afterId });
+      coursePageQuery({ publishedOnly: true }, { limit: 21, offset: 0, afterId });
     const first = list(0);
     const deeper = list(deepId);
     const baseline = await side(

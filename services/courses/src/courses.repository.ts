@@ -48,13 +48,7 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
-/**
- * One statement answers a list page: the total of the filter (X-Total-Count) and the page itself, ordered by
- * id. With `afterId` the page is a keyset range scan on the primary key, so a deep page costs what page one does.
- */
-export function courseListQuery(filter: CourseFilter, window: PageWindow): SqlQuery {
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value)}`;
+function matchingCourses(filter: CourseFilter, param: (value: unknown) => string): string {
   const conditions: string[] = [];
   if (filter.publishedOnly === true) conditions.push('c.published');
   if (filter.ownerId !== undefined) conditions.push(`c.owner_id = ${param(filter.ownerId)}`);
@@ -62,15 +56,31 @@ export function courseListQuery(filter: CourseFilter, window: PageWindow): SqlQu
     const pattern = param(`%${escapeLike(filter.search)}%`);
     conditions.push(`(c.title ilike ${pattern} or c.description ilike ${pattern})`);
   }
-  const matching = conditions.length > 0 ? conditions.join(' and ') : 'true';
+  return conditions.length > 0 ? conditions.join(' and ') : 'true';
+}
+
+/**
+ * A list page ordered by id. With `afterId` it is a keyset range scan, so a deep page costs what page one does.
+ */
+export function coursePageQuery(filter: CourseFilter, window: PageWindow): SqlQuery {
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const matching = matchingCourses(filter, param);
   const inWindow = window.afterId > 0 ? `${matching} and c.id > ${param(window.afterId)}` : matching;
   const text =
-    `select total.count as total, page.* ` +
-    `from (select count(*) as count from courses.courses c where ${matching}) total ` +
-    `left join (select ${courseColumns} from courses.courses c where ${inWindow} ` +
-    `order by c.id limit ${param(window.limit)} offset ${param(window.offset)}) page on true ` +
-    `order by page.id`;
+    `select ${courseColumns} from courses.courses c where ${inWindow} ` +
+    `order by c.id limit ${param(window.limit)} offset ${param(window.offset)}`;
   return { text, params };
+}
+
+/**
+ * The total of a filter (X-Total-Count). It grows with the catalog whatever the page, so the service caches it
+ * apart from the pages: one count per catalog version and search, however many pages are filled.
+ */
+export function courseCountQuery(filter: CourseFilter): SqlQuery {
+  const params: unknown[] = [];
+  const matching = matchingCourses(filter, (value: unknown) => `$${params.push(value)}`);
+  return { text: `select count(*) as total from courses.courses c where ${matching}`, params };
 }
 
 interface CourseRow {
@@ -138,16 +148,16 @@ export class CoursesRepository {
     return this.database.db.transaction(work);
   }
 
-  async listCourses(filter: CourseFilter, window: PageWindow): Promise<{ total: number; courses: Course[] }> {
-    const { text, params } = courseListQuery(filter, window);
-    const { rows } = await this.database.query<(CourseRow & { total: string }) | { total: string; id: null }>(
-      text,
-      params,
-    );
-    const total = Number(rows[0]?.total ?? 0);
-    const page: Course[] = [];
-    for (const row of rows) if (row.id !== null) page.push(toCourse(row));
-    return { total, courses: page };
+  async listCourses(filter: CourseFilter, window: PageWindow): Promise<Course[]> {
+    const { text, params } = coursePageQuery(filter, window);
+    const { rows } = await this.database.query<CourseRow>(text, params);
+    return rows.map(toCourse);
+  }
+
+  async countCourses(filter: CourseFilter): Promise<number> {
+    const { text, params } = courseCountQuery(filter);
+    const { rows } = await this.database.query<{ total: string }>(text, params);
+    return Number(rows[0]?.total ?? 0);
   }
 
   /** The course and its lesson summaries in one statement. */

@@ -93,11 +93,10 @@ export class CoursesService {
     const entry = await this.cache.get(namespace, key, async () => {
       const filter: CourseFilter = ownerId === undefined ? { publishedOnly: true } : { ownerId };
       if (search !== '') filter.search = search;
-      const { total, courses } = await this.repository.listCourses(filter, {
-        limit: query.limit + 1,
-        offset: query.offset,
-        afterId,
-      });
+      const [total, courses] = await Promise.all([
+        this.cachedTotal(namespace, search, filter),
+        this.repository.listCourses(filter, { limit: query.limit + 1, offset: query.offset, afterId }),
+      ]);
       const page = courses.slice(0, query.limit);
       const headers: Record<string, string> = { 'x-total-count': String(total) };
       const last = page.at(-1);
@@ -107,6 +106,14 @@ export class CoursesService {
       return { body: JSON.stringify(page.map(courseJson)), headers };
     });
     return { entry, personal: ownerId !== undefined };
+  }
+
+  /** A filter's total, cached in the list's namespace (so the same writes invalidate it) apart from its pages. */
+  private async cachedTotal(namespace: string, search: string, filter: CourseFilter): Promise<number> {
+    const entry = await this.cache.get(namespace, `total:${search}`, async () => ({
+      body: String(await this.repository.countCourses(filter)),
+    }));
+    return Number(entry.body);
   }
 
   async courseDetail(courseId: number, viewer: AuthUser | null): Promise<Representation> {

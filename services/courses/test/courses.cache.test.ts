@@ -185,16 +185,40 @@ describe('one instance', () => {
     expect(selectsAfterWrite).toBeGreaterThan(selectsBefore);
   });
 
-  it('when 200 reads of one cold page arrive at once, then the database answers one query', async () => {
+  it('when 200 reads of one cold page arrive at once, then the database answers once (a list: its page and its total)', async () => {
     const course = await createCourse(stack.app, owner, { title: unique('stampede') });
     await createLesson(stack.app, owner, course.id, { title: 'L' });
-    for (const url of [`/api/courses/${course.id}`, `/api/courses?q=${course.title}&limit=5`]) {
+    const cases = [
+      { url: `/api/courses/${course.id}`, statements: 1 },
+      { url: `/api/courses?q=${course.title}&limit=5`, statements: 2 },
+    ];
+    for (const { url, statements } of cases) {
       const before = await selects();
       const responses = await Promise.all(Array.from({ length: 200 }, () => get(stack.app, url)));
       expect(responses.every((response) => response.statusCode === 200)).toBe(true);
       expect(new Set(responses.map((response) => response.body)).size).toBe(1);
-      expect(await selects(), url).toBe(before + 1);
+      expect(await selects(), url).toBe(before + statements);
     }
+  });
+
+  it('when several pages of one list are filled, then its total is counted once and every page carries it', async () => {
+    const title = unique('counted');
+    const created = [];
+    for (let i = 0; i < 3; i += 1)
+      created.push(await createCourse(stack.app, owner, { title: `${title} ${i}` }));
+    const first = await get(stack.app, `/api/courses?q=${title}&limit=1`);
+    expect(first.headers['x-total-count']).toBe('3');
+    const before = await selects();
+    const second = await get(stack.app, `/api/courses?q=${title}&limit=1&offset=1`);
+    const third = await get(stack.app, `/api/courses?q=${title}&limit=2&offset=1`);
+    expect(await selects()).toBe(before + 2);
+    expect([second, third].map((response) => response.headers['x-total-count'])).toEqual(['3', '3']);
+    expect(third.json<CourseBody[]>().map((course) => course.id)).toEqual(
+      created.slice(1).map((course) => course.id),
+    );
+
+    await createCourse(stack.app, owner, { title: `${title} 3` });
+    expect((await get(stack.app, `/api/courses?q=${title}&limit=1`)).headers['x-total-count']).toBe('4');
   });
 });
 
