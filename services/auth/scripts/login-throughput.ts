@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '@lectern/kit';
 import argon2 from 'argon2';
-import { hashParameters } from '../src/accounts.js';
+import { hashConcurrency, hashParameters } from '../src/accounts.js';
 import { buildApp } from '../src/app.js';
 import { authConfigSchema } from '../src/config.js';
 
@@ -32,7 +32,7 @@ const config = parseConfig(authConfigSchema, {
 });
 const parameters = hashParameters(config);
 const threads = config.UV_THREADPOOL_SIZE;
-const cap = config.PASSWORD_HASH_CONCURRENCY ?? threads;
+const cap = hashConcurrency(config);
 
 /** Runs `task` from `workers` loops for `seconds`; answers completions per second and latencies. */
 async function closedLoop(workers: number, seconds: number, task: () => Promise<boolean>) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { AppError, ConfigError, type Database } from '@lectern/kit';
 import { normalizeEmail } from './credentials.policy.js';
 import { hashPassword, OWASP_ARGON2ID, type PasswordHashParameters } from './password.hasher.js';
@@ -143,6 +144,17 @@ export function hashParameters(config: {
     timeCost: config.PASSWORD_HASH_TIME_COST,
     parallelism: config.PASSWORD_HASH_PARALLELISM,
   };
+}
+
+/**
+ * Password hashes running at once: PASSWORD_HASH_CONCURRENCY, else libuv's threads but no more than the cores.
+ * More memory-hard hashes at once than cores only makes each slower (docs/2026-11-27-request-hot-path.md).
+ */
+export function hashConcurrency(config: {
+  PASSWORD_HASH_CONCURRENCY?: number | undefined;
+  UV_THREADPOOL_SIZE: number;
+}): number {
+  return config.PASSWORD_HASH_CONCURRENCY ?? Math.min(config.UV_THREADPOOL_SIZE, availableParallelism());
 }
 
 async function adminPasswordFile(path: string | undefined): Promise<string | undefined> {

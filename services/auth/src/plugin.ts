@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Database } from '@lectern/kit';
 import type { FastifyPluginAsync } from 'fastify';
-import { hashParameters } from './accounts.js';
+import { hashConcurrency, hashParameters } from './accounts.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
 import type { AuthConfig } from './config.js';
 import { PasswordHasher } from './password.hasher.js';
@@ -39,9 +38,7 @@ export const authService: FastifyPluginAsync<AuthServiceOptions> = async (app, o
   const keys = options.keys ?? (await loadAuthKeys(config));
   const hasher = await PasswordHasher.create({
     parameters: hashParameters(config),
-    // More memory-hard hashes at once than cores only makes each slower (measured: bench S6, docs/).
-    concurrency:
-      config.PASSWORD_HASH_CONCURRENCY ?? Math.min(config.UV_THREADPOOL_SIZE, availableParallelism()),
+    concurrency: hashConcurrency(config),
     maxWaiting: config.PASSWORD_HASH_QUEUE_MAX,
   });
   const usersRepository = new UsersRepository(database.db);
