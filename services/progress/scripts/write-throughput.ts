@@ -73,6 +73,7 @@ async function run(database: Database): Promise<Result[]> {
   const batcher = new CompletionBatcher((completions) => repository.insertCompletions(completions), {
     maxBatch: config.PROGRESS_BATCH_MAX,
     windowMs: config.PROGRESS_BATCH_WINDOW_MS,
+    maxWrites: config.PROGRESS_BATCH_WRITES,
   });
   const results: Result[] = [];
   results.push(

@@ -6,6 +6,8 @@ export interface CompletionBatcherOptions {
   maxBatch: number;
   /** How long an idle batcher waits for more completions before writing (PROGRESS_BATCH_WINDOW_MS). */
   windowMs: number;
+  /** Transactions in flight at once (PROGRESS_BATCH_WRITES); 1 when unset. */
+  maxWrites?: number;
 }
 
 interface Waiter {
@@ -15,21 +17,25 @@ interface Waiter {
 }
 
 /**
- * Group commit for lesson completions. Completions that arrive within the window, or while a write is in flight,
- * are written together by one `write` call (one transaction), and each caller's promise settles only when that
- * transaction has committed, or failed. One write runs at a time per process: under load the queue that builds
- * up behind it becomes the next batch, so the batch size grows with the load instead of the transaction count.
+ * Group commit for lesson completions. Completions that arrive within the window, or while the writes are all in
+ * flight, are written together by one `write` call (one transaction), and each caller's promise settles only when
+ * that transaction has committed, or failed. At most `maxWrites` transactions run at once per process: one
+ * commit's fsync overlaps the next batch's work, and once they are all busy the queue behind them becomes the
+ * next batch, so the batch size grows with the load instead of the transaction count.
  */
 export class CompletionBatcher {
   private queue: Waiter[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private draining: Promise<void> | null = null;
+  private readonly writes = new Set<Promise<void>>();
+  private readonly maxWrites: number;
   private closed = false;
 
   constructor(
     private readonly write: (completions: Completion[]) => Promise<void>,
     private readonly options: CompletionBatcherOptions,
-  ) {}
+  ) {
+    this.maxWrites = Math.max(1, options.maxWrites ?? 1);
+  }
 
   /** Resolves once the completion is durably recorded; rejects with the write's error otherwise. */
   complete(completion: Completion): Promise<void> {
@@ -43,41 +49,42 @@ export class CompletionBatcher {
   /** Writes what is queued and waits for it; later completions are refused. */
   async close(): Promise<void> {
     this.closed = true;
-    this.startDraining();
-    while (this.draining) await this.draining;
+    this.flush();
+    while (this.writes.size > 0) await Promise.all(this.writes);
   }
 
   private schedule(): void {
-    if (this.draining) return;
+    if (this.writes.size >= this.maxWrites) return; // a finishing write takes the queue
     if (this.queue.length >= this.options.maxBatch) {
-      this.startDraining();
+      this.flush();
     } else {
-      this.timer ??= setTimeout(() => this.startDraining(), this.options.windowMs);
+      this.timer ??= setTimeout(() => this.flush(), this.options.windowMs);
     }
   }
 
-  private startDraining(): void {
+  /** Starts writes for what is queued, as many as may run. */
+  private flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.draining || this.queue.length === 0) return;
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      // Completions queued between the last batch and this callback would otherwise wait for the next arrival.
-      this.startDraining();
-    });
+    while (this.writes.size < this.maxWrites && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      const written: Promise<void> = this.writeBatch(batch).finally(() => {
+        this.writes.delete(written);
+        // What queued while every write was busy goes now, without waiting for the next arrival.
+        this.flush();
+      });
+      this.writes.add(written);
+    }
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      try {
-        await this.write(uniqueCompletions(batch));
-        for (const waiter of batch) waiter.resolve();
-      } catch (error) {
-        for (const waiter of batch) waiter.reject(error);
-      }
+  private async writeBatch(batch: Waiter[]): Promise<void> {
+    try {
+      await this.write(uniqueCompletions(batch));
+      for (const waiter of batch) waiter.resolve();
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
     }
   }
 }

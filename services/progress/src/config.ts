@@ -22,6 +22,12 @@ export const progressConfigSchema = extendConfigSchema(
       default: 500,
       description: 'most lesson completions written by one group-commit transaction',
     }),
+    PROGRESS_BATCH_WRITES: Type.Integer({
+      minimum: 1,
+      maximum: 16,
+      default: 1,
+      description: 'group-commit transactions in flight at once per process (more can help on slow fsync)',
+    }),
     PROGRESS_BATCH_WINDOW_MS: Type.Integer({
       minimum: 0,
       maximum: 1000,

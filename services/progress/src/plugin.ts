@@ -10,7 +10,11 @@ import { progressRoutes } from './routes/progress.routes.js';
 export interface ProgressServiceOptions {
   config: Pick<
     ProgressConfig,
-    'COURSES_URL' | 'COURSES_TIMEOUT_MS' | 'PROGRESS_BATCH_MAX' | 'PROGRESS_BATCH_WINDOW_MS'
+    | 'COURSES_URL'
+    | 'COURSES_TIMEOUT_MS'
+    | 'PROGRESS_BATCH_MAX'
+    | 'PROGRESS_BATCH_WINDOW_MS'
+    | 'PROGRESS_BATCH_WRITES'
   >;
   /** The database holding the progress schema (migrated by migrateProgress). */
   database: Database;
@@ -35,6 +39,7 @@ export const progressService: FastifyPluginAsync<ProgressServiceOptions> = async
   const batcher = new CompletionBatcher((completions) => repository.insertCompletions(completions), {
     maxBatch: config.PROGRESS_BATCH_MAX,
     windowMs: config.PROGRESS_BATCH_WINDOW_MS,
+    maxWrites: config.PROGRESS_BATCH_WRITES,
   });
   const service = new ProgressService(repository, coursesClient, batcher);
 

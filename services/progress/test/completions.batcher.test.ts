@@ -69,6 +69,34 @@ describe('CompletionBatcher', () => {
     expect(writes).toEqual([[completion(1)], [completion(2), completion(3), completion(4)]]);
   });
 
+  it('when maxWrites is 2, then a second write starts while the first is in flight, and a third waits for one', async () => {
+    const writes: Completion[][] = [];
+    const gates = [deferred(), deferred()];
+    const batcher = new CompletionBatcher(
+      async (batch) => {
+        const index = writes.push(batch) - 1;
+        await gates[index]?.promise;
+      },
+      { maxBatch: 100, windowMs: 0, maxWrites: 2 },
+    );
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+    const first = batcher.complete(completion(1));
+    await tick();
+    const second = batcher.complete(completion(2));
+    await tick();
+    const third = [3, 4].map((userId) => batcher.complete(completion(userId)));
+    await tick();
+
+    expect(writes).toEqual([[completion(1)], [completion(2)]]);
+    gates[1]?.release();
+    await second;
+    expect(await settled(first)).toBe('pending');
+    await Promise.all(third);
+    expect(writes).toEqual([[completion(1)], [completion(2)], [completion(3), completion(4)]]);
+    gates[0]?.release();
+    await first;
+  });
+
   it('when more than maxBatch completions wait, then no write carries more than maxBatch', async () => {
     const { writes, write } = recorder();
     const batcher = new CompletionBatcher(write, { maxBatch: 4, windowMs: 50 });
