@@ -203,7 +203,8 @@ export function startWrk(options: LoadOptions, scriptDir: string, name: string):
   const args = [
     `-t${options.threads}`,
     `-c${options.connections}`,
-    `-d${options.durationSeconds}s`,
+    // wrk reads whole seconds only ("-d3.3s" is refused): a round of 10 s / 3 runs 3 s.
+    `-d${Math.max(1, Math.round(options.durationSeconds))}s`,
     `--timeout`,
     `${options.timeoutSeconds}s`,
     '--latency',
