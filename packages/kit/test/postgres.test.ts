@@ -11,6 +11,7 @@ import {
   isDatabaseUnavailable,
   openDatabase,
   runMigrations,
+  statementName,
   type Database,
   type DatabaseOptions,
 } from '../src/postgres/index.js';
@@ -350,6 +351,28 @@ describe('pool limits', () => {
         await expect(exhausted.ping()).resolves.toBeUndefined();
       } finally {
         await exhausted.close();
+      }
+    },
+  );
+
+  it.runIf(onPostgres)(
+    'when a statement with parameters runs again on a connection, then it runs as the prepared statement',
+    async () => {
+      const single = await openDatabase(options({ poolSize: 1, maxOverflow: 0 }));
+      const text = `select $1::int + 1 as next -- ${randomBytes(4).toString('hex')}`;
+      try {
+        for (const value of [1, 2]) {
+          expect((await single.query<{ next: number }>(text, [value])).rows).toEqual([{ next: value + 1 }]);
+        }
+        const prepared = await single.query<{ statement: string }>(
+          'select statement from pg_prepared_statements where name = $1',
+          [statementName(text)],
+        );
+        expect(prepared.rows).toEqual([{ statement: text }]);
+        expect(statementName(text)).toBe(statementName(text));
+        expect(statementName(`${text} `)).not.toBe(statementName(text));
+      } finally {
+        await single.close();
       }
     },
   );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -73,6 +74,24 @@ function withRowType(query: UntypedQuery): Database['query'] {
   };
 }
 
+const statementNames = new Map<string, string>();
+const maxStatementNames = 1000;
+
+/**
+ * A name per statement text, so each connection parses and plans a hot statement once and then only binds and
+ * runs it (node-postgres prepares a named statement on first use per connection). The services' statements are
+ * fixed texts with parameters, a few hundred at most; past that, new texts stay unnamed.
+ */
+export function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= maxStatementNames) return undefined;
+    name = `lectern_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 function createPool(connectionString: string, options: DatabaseOptions): Pool {
   const pool = new Pool({
     connectionString,
@@ -107,7 +126,10 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   const readDb: Db = replica === undefined ? db : drizzleNodePostgres({ client: replica });
 
   const query = withRowType(async (text, params) => {
-    const result = await primary.query<QueryResultRow>(text, params);
+    const result =
+      params === undefined || params.length === 0
+        ? await primary.query<QueryResultRow>(text)
+        : await primary.query<QueryResultRow>({ name: statementName(text), text, values: params });
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   });
   let closing: Promise<void> | undefined;

@@ -1,3 +1,3 @@
-export { openDatabase, type Database, type DatabaseOptions, type Db } from './database.js';
+export { openDatabase, statementName, type Database, type DatabaseOptions, type Db } from './database.js';
 export { isDatabaseUnavailable } from './database-errors.js';
 export { runMigrations } from './migrations.js';
