@@ -21,6 +21,8 @@ const unavailableMessages = [
   'Connection terminated',
   'Client has encountered a connection error',
   'Query read timeout',
+  // A request still running while the process shuts down and its pool has closed.
+  'Cannot use a pool after calling end',
 ];
 
 /** Class 08: connection exceptions. */
