@@ -1,4 +1,4 @@
-import type { Database, Db } from '@lectern/kit';
+import { containsPattern, type Database, type Db } from '@lectern/kit';
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import type { CourseAccess } from './course-access.js';
 import { courses, lessons } from './db/schema.js';
@@ -43,17 +43,12 @@ export interface SqlQuery {
 const courseColumns =
   'c.id, c.title, c.description, c.owner_id, c.published, c.lessons_count, c.created_at, c.updated_at';
 
-/** `%` and `_` in a search are literal characters, not wildcards. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
 function matchingCourses(filter: CourseFilter, param: (value: unknown) => string): string {
   const conditions: string[] = [];
   if (filter.publishedOnly === true) conditions.push('c.published');
   if (filter.ownerId !== undefined) conditions.push(`c.owner_id = ${param(filter.ownerId)}`);
   if (filter.search !== undefined) {
-    const pattern = param(`%${escapeLike(filter.search)}%`);
+    const pattern = param(containsPattern(filter.search));
     conditions.push(`(c.title ilike ${pattern} or c.description ilike ${pattern})`);
   }
   return conditions.length > 0 ? conditions.join(' and ') : 'true';
