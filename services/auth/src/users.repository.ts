@@ -1,5 +1,5 @@
-import type { Db, Role } from '@lectern/kit';
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { containsPattern, type Db, type Role } from '@lectern/kit';
+import { asc, count, eq, ilike, sql } from 'drizzle-orm';
 import { users } from './db/schema.js';
 
 /** A drizzle handle: the database itself or a transaction on it. */
@@ -51,10 +51,25 @@ export class UsersRepository {
     return row;
   }
 
-  async page(options: { limit: number; offset: number }): Promise<{ users: UserRecord[]; total: number }> {
+  /** A page of accounts by id; `emailContains` keeps those whose email contains it, in any case. */
+  async page(options: {
+    limit: number;
+    offset: number;
+    emailContains?: string | undefined;
+  }): Promise<{ users: UserRecord[]; total: number }> {
+    const matching =
+      options.emailContains === undefined
+        ? undefined
+        : ilike(users.email, containsPattern(options.emailContains));
     const [rows, totals] = await Promise.all([
-      this.db.select(columns).from(users).orderBy(asc(users.id)).limit(options.limit).offset(options.offset),
-      this.db.select({ total: count() }).from(users),
+      this.db
+        .select(columns)
+        .from(users)
+        .where(matching)
+        .orderBy(asc(users.id))
+        .limit(options.limit)
+        .offset(options.offset),
+      this.db.select({ total: count() }).from(users).where(matching),
     ]);
     return { users: rows, total: totals[0]?.total ?? 0 };
   }

@@ -55,7 +55,11 @@ export class UsersService {
     return toAccount(user);
   }
 
-  async page(options: { limit: number; offset: number }): Promise<{ accounts: Account[]; total: number }> {
+  async page(options: {
+    limit: number;
+    offset: number;
+    emailContains?: string | undefined;
+  }): Promise<{ accounts: Account[]; total: number }> {
     const { users, total } = await this.users.page(options);
     return { accounts: users.map(toAccount), total };
   }

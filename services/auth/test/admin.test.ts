@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, ConfigError } from '@lectern/kit';
@@ -154,6 +155,32 @@ describe('GET /api/auth/users', () => {
     expect(Object.keys(users[0] ?? {}).sort()).toEqual(['created_at', 'email', 'id', 'role']);
     expect(Number(response.headers['x-total-count'])).toBeGreaterThanOrEqual(3);
     expect(response.headers.link).toBe('</api/auth/users?limit=2&offset=2>; rel="next"');
+  });
+
+  it('when q is part of an email, then only accounts containing it in any case are listed, and counted', async () => {
+    const marker = `needle${randomBytes(4).toString('hex')}`;
+    const found = [
+      await register(harness.app, `first.${marker}@example.com`),
+      await register(harness.app, `second.${marker}@example.com`),
+    ];
+    await register(harness.app);
+    const response = await listUsers(`?limit=1&q=${marker.toUpperCase()}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json<{ email: string }[]>().map((user) => user.email)).toEqual([found[0]?.email]);
+    expect(response.headers['x-total-count']).toBe('2');
+    expect(response.headers.link).toBe(
+      `</api/auth/users?limit=1&offset=1&q=${marker.toUpperCase()}>; rel="next"`,
+    );
+    const second = await listUsers(`?limit=1&offset=1&q=${marker}`);
+    expect(second.json<{ email: string }[]>().map((user) => user.email)).toEqual([found[1]?.email]);
+  });
+
+  it('when q holds % or _, then they match only themselves; when q is too long, then 422 naming it', async () => {
+    const response = await listUsers(`?q=${encodeURIComponent('%_')}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual([]);
+    expect(response.headers['x-total-count']).toBe('0');
+    expect(fieldsOf(await listUsers(`?q=${'a'.repeat(255)}`))).toEqual(['query.q']);
   });
 
   it('when the page is past the end, then it answers an empty list without a next Link', async () => {

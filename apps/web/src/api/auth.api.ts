@@ -40,8 +40,11 @@ export function fetchMe(signal?: AbortSignal): Promise<User> {
   return requestJson<User>('/api/auth/me', { auth: 'required', signal });
 }
 
-export function listUsers(limit: number, offset: number, signal?: AbortSignal): Promise<Page<User>> {
-  return requestPage<User>(withQuery('/api/auth/users', { limit, offset }), { auth: 'required', signal });
+export function listUsers(
+  query: { limit: number; offset: number; q?: string | undefined },
+  signal?: AbortSignal,
+): Promise<Page<User>> {
+  return requestPage<User>(withQuery('/api/auth/users', query), { auth: 'required', signal });
 }
 
 export function changeRole(userId: number, role: Role): Promise<User> {

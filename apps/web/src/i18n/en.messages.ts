@@ -187,6 +187,10 @@ export const en = {
     saveRoleFor: (email: string) => `Save role for ${email}`,
     roleChanged: (email: string, role: string) => `${email} is now: ${role}.`,
     empty: 'No users.',
+    noMatches: 'No user has an email like that.',
+    searchLabel: 'Search users by email',
+    searchPlaceholder: 'Part of an email',
+    searchButton: 'Search',
   },
   roles: {
     student: 'Student',

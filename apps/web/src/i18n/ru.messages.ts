@@ -190,6 +190,10 @@ export const ru: Messages = {
     saveRoleFor: (email) => `Сохранить роль пользователя ${email}`,
     roleChanged: (email, role) => `${email}: новая роль — ${role}.`,
     empty: 'Пользователей нет.',
+    noMatches: 'Пользователей с такой почтой нет.',
+    searchLabel: 'Поиск пользователей по почте',
+    searchPlaceholder: 'Часть адреса почты',
+    searchButton: 'Найти',
   },
   roles: {
     student: 'Студент',

@@ -6,6 +6,7 @@ import { useDocumentTitle } from '../components/document-title';
 import { ErrorMessage } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { pageFromParam, Pagination } from '../components/pagination';
+import { listHref, SearchBox, useSearchTerm } from '../components/search-box';
 import { StatusMessage, useStatus } from '../components/status-message';
 import { useI18n } from '../i18n/i18n';
 import { useResource } from '../lib/use-resource';
@@ -78,9 +79,12 @@ export function AdminPage() {
   const { t } = useI18n();
   const [params] = useSearchParams();
   const page = pageFromParam(params.get('page'));
-  const users = useResource((signal) => listUsers(PAGE_SIZE, (page - 1) * PAGE_SIZE, signal), [page], {
-    keepPrevious: true,
-  });
+  const q = useSearchTerm();
+  const users = useResource(
+    (signal) => listUsers({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, q }, signal),
+    [page, q],
+    { keepPrevious: true },
+  );
   const [status, showStatus] = useStatus();
   useDocumentTitle(t.admin.title);
 
@@ -108,11 +112,17 @@ export function AdminPage() {
           <span className="muted">{t.admin.userCount(data.total)}</span>
         )}
       </div>
+      <SearchBox
+        label={t.admin.searchLabel}
+        placeholder={t.admin.searchPlaceholder}
+        button={t.admin.searchButton}
+        testId="users-search"
+      />
       {users.error !== undefined && <ErrorMessage error={users.error} onRetry={users.reload} />}
       {data === undefined ? (
         users.loading && <Loading />
       ) : data.items.length === 0 ? (
-        <p className="empty">{t.admin.empty}</p>
+        <p className="empty">{q === '' ? t.admin.empty : t.admin.noMatches}</p>
       ) : (
         <div className="table-wrap">
           <table className="table" data-testid="users-table" aria-busy={users.loading}>
@@ -134,7 +144,7 @@ export function AdminPage() {
           </table>
         </div>
       )}
-      <Pagination page={page} pages={pages} hrefFor={(n) => (n === 1 ? '/admin' : `/admin?page=${n}`)} />
+      <Pagination page={page} pages={pages} hrefFor={(n) => listHref('/admin', q, n)} />
       <StatusMessage message={status} />
     </div>
   );

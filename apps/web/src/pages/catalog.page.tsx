@@ -1,4 +1,3 @@
-import { useEffect, useId, useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import type { Course } from '../api/api.types';
 import { listCourses } from '../api/courses.api';
@@ -6,19 +5,11 @@ import { useDocumentTitle } from '../components/document-title';
 import { ErrorMessage } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { pageFromParam, Pagination } from '../components/pagination';
+import { listHref, SearchBox, useSearchTerm } from '../components/search-box';
 import { useT } from '../i18n/i18n';
 import { useResource } from '../lib/use-resource';
 
 const PAGE_SIZE = 12;
-const SEARCH_DELAY_MS = 350;
-
-function catalogHref(q: string, page: number): string {
-  const params = new URLSearchParams();
-  if (q !== '') params.set('q', q);
-  if (page > 1) params.set('page', String(page));
-  const search = params.toString();
-  return search === '' ? '/' : `/?${search}`;
-}
 
 function CourseCard({ course }: { course: Course }) {
   const t = useT();
@@ -39,28 +30,10 @@ function CourseCard({ course }: { course: Course }) {
 
 export function CatalogPage() {
   const t = useT();
-  const searchId = useId();
-  const [params, setParams] = useSearchParams();
-  const q = (params.get('q') ?? '').trim();
+  const [params] = useSearchParams();
+  const q = useSearchTerm();
   const page = pageFromParam(params.get('page'));
-  const [draft, setDraft] = useState(q);
   useDocumentTitle(t.catalog.title);
-
-  useEffect(() => {
-    setDraft(q);
-  }, [q]);
-
-  const applySearch = (value: string): void => {
-    const next = value.trim();
-    if (next === q) return;
-    setParams(next === '' ? {} : { q: next }, { replace: true });
-  };
-
-  useEffect(() => {
-    if (draft.trim() === q) return;
-    const timer = setTimeout(() => applySearch(draft), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [draft, q]);
 
   const courses = useResource(
     (signal) =>
@@ -86,31 +59,12 @@ export function CatalogPage() {
         <p className="lead">{t.catalog.intro}</p>
       </div>
 
-      <form
-        role="search"
-        className="search"
-        onSubmit={(event) => {
-          event.preventDefault();
-          applySearch(draft);
-        }}
-      >
-        <label htmlFor={searchId} className="visually-hidden">
-          {t.catalog.searchLabel}
-        </label>
-        <input
-          id={searchId}
-          type="search"
-          className="input search-input"
-          placeholder={t.catalog.searchPlaceholder}
-          value={draft}
-          onChange={(event) => setDraft(event.target.value)}
-          data-testid="catalog-search"
-          autoComplete="off"
-        />
-        <button type="submit" className="button" data-testid="catalog-search-submit">
-          {t.catalog.searchButton}
-        </button>
-      </form>
+      <SearchBox
+        label={t.catalog.searchLabel}
+        placeholder={t.catalog.searchPlaceholder}
+        button={t.catalog.searchButton}
+        testId="catalog-search"
+      />
 
       {courses.error !== undefined && <ErrorMessage error={courses.error} onRetry={courses.reload} />}
 
@@ -152,7 +106,7 @@ export function CatalogPage() {
               ))}
             </ul>
           )}
-          <Pagination page={page} pages={pages} hrefFor={(n) => catalogHref(q, n)} />
+          <Pagination page={page} pages={pages} hrefFor={(n) => listHref('/', q, n)} />
         </>
       )}
     </div>

@@ -78,6 +78,9 @@ export const UsersQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     offset: Type.Integer({ minimum: 0, default: 0 }),
+    q: Type.Optional(
+      Type.String({ maxLength: 254, description: 'only accounts whose email contains this, in any case' }),
+    ),
   },
   { additionalProperties: false },
 );

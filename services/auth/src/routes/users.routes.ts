@@ -20,7 +20,8 @@ export function usersRoutes(app: AuthApp, { users }: UsersRoutesOptions): void {
       onRequest: adminOnly,
       schema: {
         tags: ['users'],
-        summary: 'List accounts by id; the total is in X-Total-Count, the next page in Link',
+        summary:
+          'List accounts by id, optionally by part of the email; the total is in X-Total-Count, the next page in Link',
         security: bearerSecurity,
         querystring: UsersQuery,
         response: { 200: Type.Array(Account), ...problemResponses },
@@ -28,10 +29,14 @@ export function usersRoutes(app: AuthApp, { users }: UsersRoutesOptions): void {
     },
     async (request, reply) => {
       const { limit, offset } = request.query;
-      const { accounts, total } = await users.page({ limit, offset });
+      const search = request.query.q?.trim() ?? '';
+      const emailContains = search === '' ? undefined : search;
+      const { accounts, total } = await users.page({ limit, offset, emailContains });
       void reply.header('x-total-count', total).header('cache-control', 'no-store');
       if (offset + limit < total) {
-        void reply.header('link', `</api/auth/users?limit=${limit}&offset=${offset + limit}>; rel="next"`);
+        const next = new URLSearchParams({ limit: String(limit), offset: String(offset + limit) });
+        if (emailContains !== undefined) next.set('q', emailContains);
+        void reply.header('link', `</api/auth/users?${next.toString()}>; rel="next"`);
       }
       return accounts;
     },
