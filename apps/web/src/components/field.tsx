@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import type { ReactNode, Ref } from 'react';
 
 /** What a form control needs to be labelled and described: spread it onto the input or textarea. */
 export interface FieldControlProps {
@@ -40,5 +40,35 @@ export function Field({ id, label, hint, error, children }: FieldProps) {
         </p>
       )}
     </div>
+  );
+}
+
+interface TitleFieldProps {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  testId: string;
+  inputRef?: Ref<HTMLInputElement>;
+}
+
+/** A required title of at most 200 characters, as the courses API takes for courses and lessons. */
+export function TitleField({ id, label, value, onChange, error, testId, inputRef }: TitleFieldProps) {
+  return (
+    <Field id={id} label={label} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          ref={inputRef}
+          className="input"
+          required
+          maxLength={200}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          data-testid={testId}
+        />
+      )}
+    </Field>
   );
 }

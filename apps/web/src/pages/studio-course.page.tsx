@@ -14,7 +14,7 @@ import {
 import { useAuth } from '../auth/auth';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { useDocumentTitle } from '../components/document-title';
-import { Field } from '../components/field';
+import { Field, TitleField } from '../components/field';
 import { ErrorMessage, fieldError } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { StatusMessage, useStatus } from '../components/status-message';
@@ -69,19 +69,14 @@ function CourseForm({ course, onSaved, onDelete }: CourseFormProps) {
         </span>
       </div>
       <form className="stack" onSubmit={submit} aria-busy={pending === 'save'}>
-        <Field id={`${id}-title`} label={t.studio.courseTitle} error={titleError}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              required
-              maxLength={200}
-              value={title}
-              onChange={(event) => setTitle(event.target.value)}
-              data-testid="course-edit-title"
-            />
-          )}
-        </Field>
+        <TitleField
+          id={`${id}-title`}
+          label={t.studio.courseTitle}
+          value={title}
+          onChange={setTitle}
+          error={titleError}
+          testId="course-edit-title"
+        />
         <Field id={`${id}-description`} label={t.studio.courseDescription}>
           {(control) => (
             <textarea
@@ -198,20 +193,15 @@ function LessonEditor({ courseId, lesson, onSaved, onCancel }: LessonEditorProps
       data-testid="lesson-form"
     >
       <h3 id={`${id}-heading`}>{lesson === undefined ? t.studio.newLesson : t.studio.editLessonHeading}</h3>
-      <Field id={`${id}-title`} label={t.studio.lessonTitle} error={titleError}>
-        {(control) => (
-          <input
-            {...control}
-            ref={titleInput}
-            className="input"
-            required
-            maxLength={200}
-            value={title}
-            onChange={(event) => setTitle(event.target.value)}
-            data-testid="lesson-form-title"
-          />
-        )}
-      </Field>
+      <TitleField
+        id={`${id}-title`}
+        label={t.studio.lessonTitle}
+        value={title}
+        onChange={setTitle}
+        error={titleError}
+        testId="lesson-form-title"
+        inputRef={titleInput}
+      />
       <div className="editor-grid">
         <Field
           id={`${id}-content`}

@@ -3,7 +3,7 @@ import { Link, useLocation, useSearchParams } from 'wouter';
 import type { Course } from '../api/api.types';
 import { createCourse, listMyCourses } from '../api/courses.api';
 import { useDocumentTitle } from '../components/document-title';
-import { Field } from '../components/field';
+import { Field, TitleField } from '../components/field';
 import { ErrorMessage, fieldError } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { pageFromParam, Pagination } from '../components/pagination';
@@ -43,19 +43,14 @@ function NewCourseForm() {
     <section className="panel stack" aria-labelledby={`${id}-heading`}>
       <h2 id={`${id}-heading`}>{t.studio.newCourse}</h2>
       <form className="stack" onSubmit={submit} data-testid="studio-new-course-form" aria-busy={pending}>
-        <Field id={`${id}-title`} label={t.studio.courseTitle} error={titleError}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              required
-              maxLength={200}
-              value={title}
-              onChange={(event) => setTitle(event.target.value)}
-              data-testid="studio-course-title"
-            />
-          )}
-        </Field>
+        <TitleField
+          id={`${id}-title`}
+          label={t.studio.courseTitle}
+          value={title}
+          onChange={setTitle}
+          error={titleError}
+          testId="studio-course-title"
+        />
         <Field id={`${id}-description`} label={t.studio.courseDescription} error={descriptionError}>
           {(control) => (
             <textarea
