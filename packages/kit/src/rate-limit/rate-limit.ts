@@ -24,6 +24,8 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) 
     hook: 'preHandler',
     keyGenerator: userOrIpKey,
     nameSpace: 'lectern:rl:',
+    // Redis unreachable or not yet connected: requests pass unlimited rather than fail. A Redis outage must
+    // not take the platform down with it; the price is that limits (login's too) lapse until Redis is back.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
       errors.tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000))),
