@@ -1,10 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  Cache,
   createRedis,
-  databaseOptions,
-  openDatabase,
+  openCache,
   openInfrastructure,
   type AuthUser,
   type Database,
@@ -61,20 +59,16 @@ export async function startStack(
   env: Record<string, string | undefined> = {},
   options: StackOptions = {},
 ): Promise<Stack> {
-  const config = testConfig(coursesConfigSchema, env);
-  if (options.cachePrefix === undefined) {
-    const infrastructure = await openInfrastructure(config, 'courses-test');
-    return stackOn(config, infrastructure, () => infrastructure.close());
-  }
-  const database = await openDatabase(databaseOptions(config, 'lectern-courses-test'));
-  const replica = await startReplica(database, env, options);
-  return {
-    ...replica,
-    async close() {
-      await replica.close();
-      await database.close();
-    },
-  };
+  const config = testConfig(coursesConfigSchema, withCachePrefix(env, options));
+  const infrastructure = await openInfrastructure(config, 'courses-test');
+  return stackOn(config, infrastructure, () => infrastructure.close());
+}
+
+function withCachePrefix(
+  env: Record<string, string | undefined>,
+  { cachePrefix }: StackOptions,
+): Record<string, string | undefined> {
+  return cachePrefix === undefined ? env : { ...env, CACHE_PREFIX: cachePrefix };
 }
 
 /**
@@ -86,15 +80,9 @@ export async function startReplica(
   env: Record<string, string | undefined> = {},
   options: StackOptions = {},
 ): Promise<Stack> {
-  const config = testConfig(coursesConfigSchema, env);
+  const config = testConfig(coursesConfigSchema, withCachePrefix(env, options));
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, { name: 'courses-test-replica' }) : null;
-  const cache = await Cache.create({
-    redis,
-    ...(options.cachePrefix === undefined ? {} : { prefix: options.cachePrefix }),
-    ttlSeconds: config.CACHE_TTL_SECONDS,
-    l1TtlMs: config.CACHE_L1_TTL_MS,
-    l1MaxEntries: config.CACHE_L1_MAX_ENTRIES,
-  });
+  const cache = await openCache(config, redis);
   const infrastructure: Infrastructure = {
     database,
     redis,

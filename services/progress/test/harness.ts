@@ -1,10 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp as buildCoursesApp, coursesConfigSchema } from '@lectern/courses';
 import {
-  Cache,
-  createRedis,
-  databaseOptions,
-  openDatabase,
+  openInfrastructure,
   type AuthUser,
   type BaseConfig,
   type Infrastructure,
@@ -30,31 +27,15 @@ export interface Harness {
 }
 
 /**
- * What openInfrastructure opens, with the cache under a key prefix of this harness's own: test files run in
+ * openInfrastructure with the cache under a key prefix of this harness's own (CACHE_PREFIX): test files run in
  * parallel on one Redis, and another file's course writes would otherwise invalidate this file's entries.
  */
-async function openTestInfrastructure(config: BaseConfig, cachePrefix: string): Promise<Infrastructure> {
-  const database = await openDatabase(databaseOptions(config, 'lectern-progress-test'));
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, { name: 'lectern-progress-test' }) : null;
+async function openTestInfrastructure(config: BaseConfig): Promise<Infrastructure> {
+  const infrastructure = await openInfrastructure(config, 'progress-test');
+  const { redis } = infrastructure;
   // The cache skips Redis until it is connected; tests that rely on entries another app stored must not race it.
   if (redis && redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
-  const cache = await Cache.create({
-    redis,
-    prefix: cachePrefix,
-    ttlSeconds: config.CACHE_TTL_SECONDS,
-    l1TtlMs: config.CACHE_L1_TTL_MS,
-    l1MaxEntries: config.CACHE_L1_MAX_ENTRIES,
-  });
-  return {
-    database,
-    redis,
-    cache,
-    async close() {
-      await cache.close();
-      redis?.disconnect();
-      await database.close();
-    },
-  };
+  return infrastructure;
 }
 
 /**
@@ -64,12 +45,11 @@ async function openTestInfrastructure(config: BaseConfig, cachePrefix: string): 
  */
 export async function startHarness(progressEnv: Record<string, string> = {}): Promise<Harness> {
   const issuer = await createTestIssuer();
-  const cachePrefix = unique('lectern-progress-test-');
-  const coursesConfig = testConfig(coursesConfigSchema);
+  const coursesConfig = testConfig(coursesConfigSchema, { CACHE_PREFIX: unique('lectern-progress-test-') });
   const separate = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
   const opened: Infrastructure[] = [];
   const open = async () => {
-    const infrastructure = await openTestInfrastructure(coursesConfig, cachePrefix);
+    const infrastructure = await openTestInfrastructure(coursesConfig);
     opened.push(infrastructure);
     return infrastructure;
   };

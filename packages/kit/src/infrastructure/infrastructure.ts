@@ -28,10 +28,9 @@ export function databaseOptions(config: BaseConfig, applicationName: string): Da
   };
 }
 
-export async function openInfrastructure(config: BaseConfig, name: string): Promise<Infrastructure> {
-  const database = await openDatabase(databaseOptions(config, `lectern-${name}`));
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, { name: `lectern-${name}` }) : null;
-  const cache = await Cache.create({
+/** The cache the CACHE_* settings describe, over `redis` when there is one. */
+export function openCache(config: BaseConfig, redis: Redis | null): Promise<Cache> {
+  return Cache.create({
     redis,
     prefix: config.CACHE_PREFIX,
     ttlSeconds: config.CACHE_TTL_SECONDS,
@@ -39,6 +38,12 @@ export async function openInfrastructure(config: BaseConfig, name: string): Prom
     l1MaxEntries: config.CACHE_L1_MAX_ENTRIES,
     l1MaxBytes: config.CACHE_L1_MAX_MB * 1024 * 1024,
   });
+}
+
+export async function openInfrastructure(config: BaseConfig, name: string): Promise<Infrastructure> {
+  const database = await openDatabase(databaseOptions(config, `lectern-${name}`));
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, { name: `lectern-${name}` }) : null;
+  const cache = await openCache(config, redis);
   return {
     database,
     redis,
