@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { CourseDetail, CourseProgress } from '../api/api.types';
-import { ApiError } from '../api/http';
 import { getCourse } from '../api/courses.api';
 import { loginPath, useAuth } from '../auth/auth';
 import { useDocumentTitle } from '../components/document-title';
+import { CourseFallback } from '../components/course-fallback';
 import { ErrorMessage } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { ProgressBar } from '../components/progress-bar';
@@ -66,16 +66,14 @@ export function CoursePage({ id }: { id: number }) {
   }, []);
 
   if (course.data === undefined) {
-    if (course.error instanceof ApiError && course.error.status === 404) {
-      return (
-        <div className="alert alert-info" role="alert" data-testid="course-not-found">
-          <p>{t.errors.courseNotFound}</p>
-          <Link href="/">{t.errors.backHome}</Link>
-        </div>
-      );
-    }
-    if (course.error !== undefined) return <ErrorMessage error={course.error} onRetry={course.reload} />;
-    return <Loading />;
+    return (
+      <CourseFallback
+        error={course.error}
+        onRetry={course.reload}
+        backHref="/"
+        backLabel={t.errors.backHome}
+      />
+    );
   }
 
   const data = course.data;

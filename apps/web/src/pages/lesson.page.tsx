@@ -6,6 +6,7 @@ import { getCourse, getLesson } from '../api/courses.api';
 import { completeLesson, uncompleteLesson } from '../api/progress.api';
 import { loginPath, useAuth } from '../auth/auth';
 import { useDocumentTitle } from '../components/document-title';
+import { CourseFallback } from '../components/course-fallback';
 import { ErrorMessage } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { ProgressBar } from '../components/progress-bar';
@@ -171,16 +172,14 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
   };
 
   if (course.data === undefined) {
-    if (course.error instanceof ApiError && course.error.status === 404) {
-      return (
-        <div className="alert alert-info" role="alert" data-testid="course-not-found">
-          <p>{t.errors.courseNotFound}</p>
-          <Link href="/">{t.errors.backHome}</Link>
-        </div>
-      );
-    }
-    if (course.error !== undefined) return <ErrorMessage error={course.error} onRetry={course.reload} />;
-    return <Loading />;
+    return (
+      <CourseFallback
+        error={course.error}
+        onRetry={course.reload}
+        backHref="/"
+        backLabel={t.errors.backHome}
+      />
+    );
   }
 
   const lessons = course.data.lessons;

@@ -1,7 +1,6 @@
 import { useDeferredValue, useEffect, useId, useRef, useState, type SubmitEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import type { CourseDetail, LessonSummary } from '../api/api.types';
-import { ApiError } from '../api/http';
 import {
   createLesson,
   deleteCourse,
@@ -15,6 +14,7 @@ import { useAuth } from '../auth/auth';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { useDocumentTitle } from '../components/document-title';
 import { Field, TitleField } from '../components/field';
+import { CourseFallback } from '../components/course-fallback';
 import { ErrorMessage, fieldError } from '../components/error-message';
 import { Loading } from '../components/loading';
 import { StatusMessage, useStatus } from '../components/status-message';
@@ -281,16 +281,14 @@ export function StudioCoursePage({ id }: { id: number }) {
   };
 
   if (course.data === undefined) {
-    if (course.error instanceof ApiError && course.error.status === 404) {
-      return (
-        <div className="alert alert-info" role="alert" data-testid="course-not-found">
-          <p>{t.errors.courseNotFound}</p>
-          <Link href="/studio">{t.studio.backToStudio}</Link>
-        </div>
-      );
-    }
-    if (course.error !== undefined) return <ErrorMessage error={course.error} onRetry={course.reload} />;
-    return <Loading />;
+    return (
+      <CourseFallback
+        error={course.error}
+        onRetry={course.reload}
+        backHref="/studio"
+        backLabel={t.studio.backToStudio}
+      />
+    );
   }
 
   const data = course.data;
