@@ -19,6 +19,7 @@ import {
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { coursesConfigSchema, type CoursesConfig } from '../src/config.js';
+import type { CourseDetailJson, CourseJson } from '../src/courses.views.js';
 
 export type CoursesApp = Awaited<ReturnType<typeof buildApp>>;
 
@@ -127,20 +128,9 @@ export async function user(role: Role): Promise<TestUser> {
   return { ...identity, headers: { authorization: `Bearer ${token}` } };
 }
 
-export interface CourseBody {
-  id: number;
-  title: string;
-  description: string | null;
-  owner_id: number;
-  published: boolean;
-  lessons_count: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CourseDetailBody extends CourseBody {
-  lessons: { id: number; title: string; order: number }[];
-}
+/** A course and a course with its lessons as the API sends them. */
+export type CourseBody = CourseJson;
+export type CourseDetailBody = CourseDetailJson;
 
 export interface LessonBody {
   id: number;

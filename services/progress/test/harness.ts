@@ -10,6 +10,7 @@ import {
 import { createTestIssuer, testConfig, unique, type TestIssuer } from '@lectern/kit/testing';
 import { expect } from 'vitest';
 import { buildApp, progressConfigSchema, type BuildAppOverrides } from '../src/index.js';
+import type { CourseSummary } from '../src/progress.service.js';
 
 type ProgressApp = Awaited<ReturnType<typeof buildApp>>;
 type CoursesApp = Awaited<ReturnType<typeof buildCoursesApp>>;
@@ -187,16 +188,8 @@ export function uncomplete(app: ProgressApp, user: TestUser, lessonId: number | 
   return app.inject({ method: 'DELETE', url: `/api/progress/${lessonId}/complete`, headers: user.headers });
 }
 
-export interface Summary {
-  course_id: number;
-  completed_lessons: number;
-  total_lessons: number;
-  percent: number;
-  next_lesson_id: number | null;
-  last_completed_at: string | null;
-  completed_at: string | null;
-  completed_lesson_ids: number[];
-}
+/** A course summary as the API sends it. */
+export type Summary = CourseSummary;
 
 export async function summary(app: ProgressApp, user: TestUser, courseId: number): Promise<Summary> {
   const response = await app.inject({ url: `/api/progress/courses/${courseId}`, headers: user.headers });

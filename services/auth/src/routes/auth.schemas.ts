@@ -1,22 +1,8 @@
-import { roles, type Role } from '@lectern/kit';
+import { problemSchema, roles, type Role } from '@lectern/kit';
 import { Type } from '@sinclair/typebox';
 
-/** An error answer (application/problem+json), as the kit's error handler writes it. */
-export const Problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String({ description: 'a sentence for people' }),
-    code: Type.String({ description: 'a stable code for programs' }),
-    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
-    retry_after: Type.Optional(Type.Integer()),
-  },
-  { description: 'application/problem+json' },
-);
-
 /** Every route documents its error answers with the one problem shape. */
-export const problemResponses = { '4xx': Problem, '5xx': Problem } as const;
+export const problemResponses = { '4xx': problemSchema, '5xx': problemSchema } as const;
 
 export const RoleName = Type.Unsafe<Role>({
   type: 'string',

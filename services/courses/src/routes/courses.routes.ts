@@ -1,6 +1,6 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { bearerSecurity, requireRole, requireUser, sendCached } from '@lectern/kit';
+import { bearerSecurity, problemSchema, requireRole, requireUser, sendCached } from '@lectern/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lessonContentTooLarge } from '../courses.errors.js';
 import type { CoursesService, Representation } from '../courses.service.js';
@@ -13,7 +13,6 @@ import {
   lessonParams,
   lessonSchema,
   listCoursesQuery,
-  problemSchema,
   updateCourseBody,
   updateLessonBody,
 } from './courses.schemas.js';

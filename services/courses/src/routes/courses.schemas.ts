@@ -109,16 +109,4 @@ export const outlineSchema = Type.Object({
   lesson_ids: Type.Array(Type.Integer()),
 });
 
-/** application/problem+json; extra members (field errors, retry_after) pass through. */
-export const problemSchema = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-  },
-  { additionalProperties: true },
-);
-
 export const noContent = Type.Null({ description: 'No Content' });

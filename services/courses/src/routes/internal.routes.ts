@@ -1,11 +1,11 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { problemSchema } from '@lectern/kit';
 import type { CoursesService } from '../courses.service.js';
 import {
   internalCourseParams,
   internalLessonParams,
   lessonRefSchema,
   outlineSchema,
-  problemSchema,
 } from './courses.schemas.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { bearerSecurity } from '@lectern/kit';
+import { bearerSecurity, problemSchema } from '@lectern/kit';
 
 /** Ids are positive bigints that JSON numbers carry exactly; anything else is a 422, never a database error. */
 const id = (description: string) =>
@@ -7,17 +7,6 @@ const id = (description: string) =>
 
 const timestamp = Type.String({ format: 'date-time' });
 const nullableTimestamp = Type.Union([timestamp, Type.Null()]);
-
-const problem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-  },
-  { additionalProperties: true },
-);
 
 const lessonParams = Type.Object({ lesson_id: id('a lesson id') });
 
@@ -47,7 +36,7 @@ export const courseSummarySchema = Type.Object({
 });
 
 const common = { tags: ['progress'], security: bearerSecurity };
-const errorResponses = { 401: problem, 422: problem, 503: problem };
+const errorResponses = { 401: problemSchema, 422: problemSchema, 503: problemSchema };
 
 export const completeLessonSchema = {
   ...common,
@@ -55,7 +44,7 @@ export const completeLessonSchema = {
   params: lessonParams,
   response: {
     200: Type.Object({ ok: Type.Literal(true), lesson_id: Type.Integer() }),
-    404: problem,
+    404: problemSchema,
     ...errorResponses,
   },
 };
@@ -64,7 +53,7 @@ export const uncompleteLessonSchema = {
   ...common,
   summary: 'Mark a lesson not completed (204 also when it was not)',
   params: lessonParams,
-  response: { 204: Type.Null(), 404: problem, ...errorResponses },
+  response: { 204: Type.Null(), 404: problemSchema, ...errorResponses },
 };
 
 export const myCompletionsSchema = {
@@ -82,7 +71,7 @@ export const courseSummaryRouteSchema = {
   ...common,
   summary: "The caller's progress in one course",
   params: Type.Object({ course_id: id('a course id') }),
-  response: { 200: courseSummarySchema, 404: problem, ...errorResponses },
+  response: { 200: courseSummarySchema, 404: problemSchema, ...errorResponses },
 };
 
 export const myCoursesSchema = {
