@@ -88,6 +88,42 @@ describe('Cache while Redis is down or stalled', () => {
 
   // Needs the redis-server binary, installed wherever REDIS_URL is set.
   it.runIf(!!redisUrl)(
+    'when Redis is away, then entries asked to live longer stay in L1 past its TTL, until Redis is back',
+    async () => {
+      const port = await freePort();
+      server = await startRedisServer(port);
+      const redis = createRedis(`redis://127.0.0.1:${port}`, { name: 'cache-outage-test' });
+      closers.push(() => redis.quit());
+      await connected(redis);
+      const cache = await Cache.create({
+        redis,
+        prefix: `lectern-test-${randomUUID().slice(0, 8)}`,
+        l1TtlMs: 20,
+      });
+      closers.push(() => cache.close());
+      const longer = { l1TtlWithoutRedisMs: 60_000 };
+      const { load, calls } = counting(() => 'lesson');
+
+      await stop(server);
+      await until(() => redis.status !== 'ready', 2_000, 'the client to notice Redis is gone');
+      await cache.get('course-outlines', 'lesson:1', load, longer);
+      await cache.get('course-outlines', 'lesson:2', load);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await cache.get('course-outlines', 'lesson:1', load, longer);
+      expect(calls()).toBe(2);
+      // Without the option the entry followed l1TtlMs.
+      await cache.get('course-outlines', 'lesson:2', load);
+      expect(calls()).toBe(3);
+
+      server = await startRedisServer(port);
+      await until(() => redis.status === 'ready', 10_000, 'the client to reconnect');
+      await cache.get('course-outlines', 'lesson:1', load, longer);
+      expect(calls()).toBe(4);
+    },
+  );
+
+  // Needs the redis-server binary, installed wherever REDIS_URL is set.
+  it.runIf(!!redisUrl)(
     'when Redis stalls, then one read waits out the command timeout, the next ones skip Redis, and the error is reported',
     async () => {
       const { url, cache, errors } = await setUp();

@@ -56,6 +56,18 @@ describe('config', () => {
     expect(new URL(config.DATABASE_URL ?? '').password).toBe(encodeURIComponent('s3cr:t/'));
   });
 
+  it('when DATABASE_PASSWORD_FILE is set with a read replica, then the replica URL gets the same password', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lectern-config-')), 'db_password');
+    writeFileSync(file, 'replicated\n');
+    const config = parseConfig(baseConfigSchema, {
+      DATABASE_URL: 'postgres://app@db:5432/lectern',
+      DATABASE_READ_URL: 'postgres://app@db-replica:5432/lectern',
+      DATABASE_PASSWORD_FILE: file,
+    });
+    expect(new URL(config.DATABASE_READ_URL ?? '').password).toBe('replicated');
+    expect(new URL(config.DATABASE_READ_URL ?? '').host).toBe('db-replica:5432');
+  });
+
   it('when an entry point loads a bad config, then the process stops with the message and exit code 1', () => {
     const script = `import { loadConfig, baseConfigSchema } from './packages/kit/src/config/config.ts';
       loadConfig(baseConfigSchema); console.log('unreachable');`;

@@ -454,13 +454,16 @@ describe('isDatabaseUnavailable', () => {
     for (const error of unavailable) expect(isDatabaseUnavailable(error), String(error)).toBe(true);
   });
 
-  it.runIf(onPostgres)('is true for a query on a pool already closed (a request outliving shutdown)', async () => {
-    const closed = await openDatabase(options());
-    await closed.close();
-    const error = await settle(closed.query('select 1'));
-    expect(error).toBeInstanceOf(Error);
-    expect(isDatabaseUnavailable(error)).toBe(true);
-  });
+  it.runIf(onPostgres)(
+    'is true for a query on a pool already closed (a request outliving shutdown)',
+    async () => {
+      const closed = await openDatabase(options());
+      await closed.close();
+      const error = await settle(closed.query('select 1'));
+      expect(error).toBeInstanceOf(Error);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+    },
+  );
 
   it('is false for errors in the query or the data, and for non-errors', () => {
     const available: unknown[] = [

@@ -11,6 +11,8 @@ export interface AuthUser {
   id: number;
   email: string;
   role: Role;
+  /** The session version the token was issued under (claim `sv`); absent means 0. See requireCurrentRole. */
+  sessionVersion?: number;
 }
 
 /** Only asymmetric algorithms: `none` and HS256 (signed with a public key) are refused before any crypto. */
@@ -55,11 +57,18 @@ export class TokenVerifier {
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
       });
       const id = Number(payload.sub);
-      const { email, role } = payload as { email?: unknown; role?: unknown };
-      if (!Number.isSafeInteger(id) || id <= 0 || typeof email !== 'string' || !isRole(role)) {
+      const { email, role, sv = 0 } = payload as { email?: unknown; role?: unknown; sv?: unknown };
+      const sessionVersion = Number.isSafeInteger(sv) && (sv as number) >= 0 ? (sv as number) : -1;
+      if (
+        !Number.isSafeInteger(id) ||
+        id <= 0 ||
+        typeof email !== 'string' ||
+        !isRole(role) ||
+        sessionVersion < 0
+      ) {
         throw errors.invalidToken('The access token is missing required claims.');
       }
-      const user: AuthUser = { id, email, role };
+      const user: AuthUser = { id, email, role, sessionVersion };
       this.verified.set(token, { user, expiresAt: (payload.exp ?? 0) * 1000 });
       return user;
     } catch (error) {

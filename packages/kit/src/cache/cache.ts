@@ -1,19 +1,46 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { cacheHitsTotal, cacheMissesTotal } from '../metrics/metrics.js';
+import {
+  computeEtag,
+  encodeBodies,
+  encodedSize,
+  identityBodies,
+  variantEtag,
+  type EncodedBodies,
+  type EncodedBody,
+} from './encoded-body.js';
 
 export interface CacheEntry {
-  /** The exact string the HTTP layer sends. */
+  /** The exact string the HTTP layer sends, uncompressed. */
   readonly body: string;
+  /** The identity body's ETag. */
   readonly etag: string;
   /** Extra response headers stored with the body, such as `x-total-count` and `link`. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body's bytes per content coding, compressed once when the entry was filled. */
+  readonly encodings: EncodedBodies;
 }
 
 export interface CacheLoadResult {
   body: string;
   headers?: Record<string, string>;
+  /**
+   * Default true: keep brotli and gzip bytes beside the body for clients that accept them. False for entries
+   * that are read but never sent (an internal answer parsed by its caller), so a fill does not compress for nothing.
+   */
+  compress?: boolean;
+}
+
+export interface CacheGetOptions {
+  /**
+   * How long an entry filled while Redis is away stays in L1, instead of l1TtlMs. Without Redis no process
+   * hears another's invalidations anyway, and every L1 miss runs the loader (a call to another service), so a
+   * caller that can live with this much staleness keeps most of its throughput. When Redis is back every
+   * namespace restarts (see onRedisReady), so these entries end with the outage.
+   */
+  l1TtlWithoutRedisMs?: number;
 }
 
 export interface CacheOptions {
@@ -59,9 +86,22 @@ const minVersionTtlSeconds = 86_400;
 const subscribeWaitMs = 1_000;
 const l2PauseMs = 1_000;
 
-/** Strong ETag: a hash of the exact bytes sent. */
-export function computeEtag(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+/**
+ * The L2 key's format tag. `d2` holds the binary layout of encodeEntry; `d` held the text-only layout. Old
+ * replicas (rolling update) and new ones use different keys, so neither reads the other's bytes.
+ */
+const dataKeyTag = 'd2';
+
+/** An entry from a loader's result: its bodies compressed once here, unless the loader said not to. */
+export async function createCacheEntry(loaded: CacheLoadResult): Promise<CacheEntry> {
+  const etag = computeEtag(loaded.body);
+  return Object.freeze({
+    body: loaded.body,
+    etag,
+    headers: Object.freeze({ ...loaded.headers }),
+    encodings:
+      loaded.compress === false ? identityBodies(loaded.body, etag) : await encodeBodies(loaded.body, etag),
+  });
 }
 
 /**
@@ -103,7 +143,8 @@ export class Cache {
       max,
       ttl: this.l1TtlMs,
       maxSize: options.l1MaxBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (item) => Math.max(1, item.entry.body.length * 2),
+      // The string's characters (up to two bytes each) and every encoded copy.
+      sizeCalculation: (item) => Math.max(1, item.entry.body.length * 2 + encodedSize(item.entry.encodings)),
     });
     this.namespaces = new LRUCache({ max });
   }
@@ -115,7 +156,12 @@ export class Cache {
     return cache;
   }
 
-  get(namespace: string, key: string, load: () => Promise<CacheLoadResult>): Promise<CacheEntry> {
+  get(
+    namespace: string,
+    key: string,
+    load: () => Promise<CacheLoadResult>,
+    options: CacheGetOptions = {},
+  ): Promise<CacheEntry> {
     const id = `${namespace}\u0000${key}`;
     const state = this.stateOf(namespace);
     const item = this.l1.get(id);
@@ -126,7 +172,7 @@ export class Cache {
     const flight = this.flights.get(id);
     if (flight?.epoch === state.epoch) return flight.promise;
 
-    const promise = this.fill(namespace, key, id, state, load);
+    const promise = this.fill(namespace, key, id, state, load, options);
     this.flights.set(id, { epoch: state.epoch, promise });
     const land = () => {
       if (this.flights.get(id)?.promise === promise) this.flights.delete(id);
@@ -177,6 +223,7 @@ export class Cache {
     id: string,
     state: NamespaceState,
     load: () => Promise<CacheLoadResult>,
+    options: CacheGetOptions,
   ): Promise<CacheEntry> {
     const label = metricLabel(namespace);
     const dataKey = await this.dataKey(namespace, key, state);
@@ -190,17 +237,23 @@ export class Cache {
     }
 
     cacheMissesTotal.inc({ cache: label });
-    const loaded = await load();
-    const entry: CacheEntry = Object.freeze({
-      body: loaded.body,
-      etag: computeEtag(loaded.body),
-      headers: Object.freeze({ ...loaded.headers }),
-    });
-    if (this.isCurrent(namespace, state)) this.l1.set(id, { entry, epoch: state.epoch });
+    const entry = await createCacheEntry(await load());
+    if (this.isCurrent(namespace, state)) {
+      const ttl =
+        options.l1TtlWithoutRedisMs !== undefined && this.redisAway()
+          ? Math.max(this.l1TtlMs, options.l1TtlWithoutRedisMs)
+          : undefined;
+      this.l1.set(id, { entry, epoch: state.epoch }, ttl === undefined ? undefined : { ttl });
+    }
     // Safe even when an invalidation arrived meanwhile: the key carries the version read before loading, which
     // that invalidation made obsolete. Unless the bump never reached Redis and the version is still current.
     if (dataKey !== null && !this.pendingBumps.has(namespace)) this.writeL2(dataKey, entry);
     return entry;
+  }
+
+  /** True when this cache has a Redis that it cannot use right now. */
+  private redisAway(): boolean {
+    return this.redis !== null && (this.redis.status !== 'ready' || performance.now() < this.l2PausedUntil);
   }
 
   /** null when L2 must be skipped: no Redis, Redis not connected, or a bump for this namespace not yet applied. */
@@ -211,7 +264,7 @@ export class Cache {
       return null;
     }
     const version = await this.versionOf(namespace, state);
-    return version === null ? null : `${this.prefix}:d:${namespace}:${version}:${key}`;
+    return version === null ? null : `${this.prefix}:${dataKeyTag}:${namespace}:${version}:${key}`;
   }
 
   /** Cached per process for at most l1TtlMs, so most L2 reads take one round trip. */
@@ -252,7 +305,7 @@ export class Cache {
   private async readL2(dataKey: string): Promise<CacheEntry | null> {
     if (!this.redis) return null;
     try {
-      const stored = await this.redis.get(dataKey);
+      const stored = await this.redis.getBuffer(dataKey);
       return stored === null ? null : decodeEntry(stored, dataKey);
     } catch (error) {
       this.readFailed(error);
@@ -372,30 +425,66 @@ function metricLabel(namespace: string): string {
   return colon === -1 ? namespace : namespace.slice(0, colon);
 }
 
-/** One JSON line of metadata, then the body as is: an L2 hit never parses the body. */
-function encodeEntry(entry: CacheEntry): string {
-  return `${JSON.stringify({ etag: entry.etag, headers: entry.headers })}\n${entry.body}`;
+const storedCodings = ['identity', 'br', 'gzip'] as const;
+
+interface StoredMeta {
+  etag: string;
+  headers: Record<string, string>;
+  /** Byte length of each stored coding, in the order of storedCodings; absent codings are not stored. */
+  lengths: Partial<Record<(typeof storedCodings)[number], number>>;
 }
 
-function decodeEntry(stored: string, dataKey: string): CacheEntry {
-  const newline = stored.indexOf('\n');
-  const meta: unknown = newline === -1 ? null : JSON.parse(stored.slice(0, newline));
-  if (!isEntryMeta(meta)) throw new Error(`Malformed cache entry at ${dataKey}`);
+/**
+ * One JSON line of metadata, then the identity, brotli and gzip bytes back to back: an L2 hit never parses a
+ * body, and the compressed bytes come back as they were made, so no replica compresses an entry twice.
+ */
+function encodeEntry(entry: CacheEntry): Buffer {
+  const lengths: StoredMeta['lengths'] = {};
+  const parts: Buffer[] = [];
+  for (const coding of storedCodings) {
+    const encoded = entry.encodings[coding];
+    if (!encoded) continue;
+    lengths[coding] = encoded.bytes.length;
+    parts.push(encoded.bytes);
+  }
+  const meta: StoredMeta = { etag: entry.etag, headers: { ...entry.headers }, lengths };
+  return Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`, 'utf8'), ...parts]);
+}
+
+function decodeEntry(stored: Buffer, dataKey: string): CacheEntry {
+  const newline = stored.indexOf(0x0a);
+  const meta: unknown = newline === -1 ? null : JSON.parse(stored.subarray(0, newline).toString('utf8'));
+  if (!isStoredMeta(meta)) throw new Error(`Malformed cache entry at ${dataKey}`);
+  const bodies: Partial<Record<(typeof storedCodings)[number], EncodedBody>> = {};
+  let offset = newline + 1;
+  for (const coding of storedCodings) {
+    const length = meta.lengths[coding];
+    if (length === undefined) continue;
+    const bytes = stored.subarray(offset, offset + length);
+    offset += length;
+    bodies[coding] = Object.freeze({ bytes, etag: variantEtag(meta.etag, coding) });
+  }
+  const { identity } = bodies;
+  if (!identity || offset !== stored.length) throw new Error(`Malformed cache entry at ${dataKey}`);
   return Object.freeze({
-    body: stored.slice(newline + 1),
+    body: identity.bytes.toString('utf8'),
     etag: meta.etag,
     headers: Object.freeze(meta.headers),
+    encodings: Object.freeze({ ...bodies, identity }),
   });
 }
 
-function isEntryMeta(value: unknown): value is Pick<CacheEntry, 'etag' | 'headers'> {
+function isStoredMeta(value: unknown): value is StoredMeta {
   if (typeof value !== 'object' || value === null) return false;
-  const { etag, headers } = value as Record<string, unknown>;
+  const { etag, headers, lengths } = value as Record<string, unknown>;
   return (
     typeof etag === 'string' &&
     typeof headers === 'object' &&
     headers !== null &&
-    Object.values(headers).every((header) => typeof header === 'string')
+    Object.values(headers).every((header) => typeof header === 'string') &&
+    typeof lengths === 'object' &&
+    lengths !== null &&
+    Object.values(lengths).every((length) => Number.isSafeInteger(length) && Number(length) >= 0)
   );
 }
 

@@ -1,1 +1,16 @@
-export { Cache, computeEtag, type CacheEntry, type CacheLoadResult, type CacheOptions } from './cache.js';
+export {
+  Cache,
+  createCacheEntry,
+  type CacheEntry,
+  type CacheGetOptions,
+  type CacheLoadResult,
+  type CacheOptions,
+} from './cache.js';
+export {
+  computeEtag,
+  contentCodings,
+  minCompressedBodyBytes,
+  type ContentCoding,
+  type EncodedBodies,
+  type EncodedBody,
+} from './encoded-body.js';

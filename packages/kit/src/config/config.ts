@@ -24,12 +24,25 @@ export const baseConfigSchema = Type.Object({
   DATABASE_PASSWORD_FILE: Type.Optional(
     Type.String({
       minLength: 1,
-      description: "file whose content replaces DATABASE_URL's password (a secret)",
+      description: "file whose content replaces DATABASE_URL's (and DATABASE_READ_URL's) password (a secret)",
     }),
   ),
   DATABASE_READ_URL: Type.Optional(
-    Type.String({ pattern: '^postgres(ql)?://', description: 'read replica for read-only queries' }),
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'streaming replica for reads that may lag (lists, catalog misses); needs DATABASE_URL',
+    }),
   ),
+  DB_REPLICA_MAX_LAG_MS: Type.Integer({
+    minimum: 0,
+    default: 2000,
+    description: 'a replica further behind than this (or down) is skipped and the primary answers',
+  }),
+  DB_REPLICA_CHECK_MS: Type.Integer({
+    minimum: 100,
+    default: 1000,
+    description: "how often the replica's health and lag are measured",
+  }),
   DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10, description: 'base pool size' }),
   DB_MAX_OVERFLOW: Type.Integer({
     minimum: 0,
@@ -54,7 +67,8 @@ export const baseConfigSchema = Type.Object({
   CACHE_PREFIX: Type.String({
     pattern: '^[A-Za-z0-9_-]+$',
     default: 'lectern',
-    description: 'Redis key prefix of the cache; deployments sharing one Redis need different ones',
+    description:
+      'Redis key prefix of the cache and rate limits; deployments sharing one Redis need different ones',
   }),
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300, description: 'Redis (L2) cache TTL' }),
   CACHE_L1_TTL_MS: Type.Integer({ minimum: 1, default: 5000, description: 'in-process (L1) cache TTL' }),
@@ -68,6 +82,11 @@ export const baseConfigSchema = Type.Object({
     default: '',
     description: 'comma-separated IPs/CIDRs whose X-Forwarded-For is believed',
   }),
+  OPS_ALLOWED_NETWORKS: Type.String({
+    default: 'loopback,private',
+    description:
+      'who may read /metrics and /health/ready: comma-separated CIDRs or IPs, "loopback", "private" (RFC 1918, ULA, link-local) or "any"',
+  }),
   RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
     default: 60,
@@ -77,8 +96,52 @@ export const baseConfigSchema = Type.Object({
   JWT_ISSUER: Type.String({ default: 'lectern-auth', description: 'access token issuer (iss)' }),
   JWT_AUDIENCE: Type.String({ default: 'lectern', description: 'access token audience (aud)' }),
   AUTH_JWKS_URL: Type.Optional(
-    Type.String({ pattern: '^https?://', description: "auth service's JWKS, for services run apart" }),
+    Type.String({
+      pattern: '^https?://',
+      description:
+        "auth service's JWKS, for services run apart; its origin also answers auth's /internal/auth session checks",
+    }),
   ),
+  JOBS_SCHEMA: Type.String({
+    pattern: '^[a-z_][a-z0-9_]*$',
+    default: 'jobs',
+    description:
+      "PostgreSQL schema of the job queue's tables; deployments sharing one database need different ones",
+  }),
+  JOBS_RETRY_LIMIT: Type.Integer({
+    minimum: 0,
+    maximum: 30,
+    default: 12,
+    description: 'retries of a failed job (mail included) before it is kept as dead',
+  }),
+  JOBS_RETRY_DELAY_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'wait before the first retry; each next retry waits about twice as long',
+  }),
+  JOBS_POLL_INTERVAL_SECONDS: Type.Number({
+    minimum: 0.5,
+    maximum: 60,
+    default: 1,
+    description: 'how often a worker looks for new jobs',
+  }),
+  SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://',
+      description:
+        'mail server, smtp(s)://user:pass@host:port; unset = mail written to the log and DATA_DIR/mail',
+    }),
+  ),
+  MAIL_FROM: Type.String({
+    minLength: 3,
+    default: 'Lectern <no-reply@localhost>',
+    description: 'sender of mail',
+  }),
+  PUBLIC_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://localhost:8080',
+    description: 'where users open the web app; links in mail and SSO redirects start with it',
+  }),
   SHUTDOWN_GRACE_MS: Type.Integer({
     minimum: 0,
     default: 10_000,
@@ -146,9 +209,17 @@ export function parseConfig<S extends TObject>(schema: S, env: Env = process.env
       : `${name}=${JSON.stringify(given)} is invalid: expected ${expectation}`;
   });
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
-  const config = converted as Static<S> & { DATABASE_URL?: string; DATABASE_PASSWORD_FILE?: string };
+  const config = converted as Static<S> & {
+    DATABASE_URL?: string;
+    DATABASE_READ_URL?: string;
+    DATABASE_PASSWORD_FILE?: string;
+  };
   if (config.DATABASE_URL && config.DATABASE_PASSWORD_FILE) {
     config.DATABASE_URL = withPassword(config.DATABASE_URL, config.DATABASE_PASSWORD_FILE);
+  }
+  // A streaming replica is a copy of the primary: the same roles, the same password.
+  if (config.DATABASE_READ_URL && config.DATABASE_PASSWORD_FILE) {
+    config.DATABASE_READ_URL = withPassword(config.DATABASE_READ_URL, config.DATABASE_PASSWORD_FILE);
   }
   return Object.freeze(config);
 }

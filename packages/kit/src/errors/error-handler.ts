@@ -74,4 +74,18 @@ function errorHandlerPlugin(app: FastifyInstance, _options: unknown, done: (erro
   done();
 }
 
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any route or hook runs (a malformed percent-escape,
+ * a path parameter past maxParamLength), answered as problem+json like every other refusal.
+ */
+export function frameworkErrorAnswer(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AppError(414, 'uri_too_long', 'A part of the URL is longer than any valid value.')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new AppError(400, 'bad_url', 'The URL is not valid: a percent-escape in it is malformed.')
+        : toAppError(error, 0);
+  return reply.code(appError.statusCode).type('application/problem+json').send(appError.toProblem());
+}
+
 export const errorHandler = fp(errorHandlerPlugin, { name: 'lectern-errors', fastify: '5.x' });

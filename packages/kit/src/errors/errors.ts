@@ -11,6 +11,8 @@ export interface Problem {
   code: string;
   errors?: FieldError[];
   retry_after?: number;
+  /** When withheld content becomes available (code not_available_yet). */
+  available_from?: string;
 }
 
 const titles: Record<number, string> = {
@@ -21,6 +23,7 @@ const titles: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -32,17 +35,24 @@ const titles: Record<number, string> = {
 export class AppError extends Error {
   readonly headers: Record<string, string>;
   readonly fieldErrors: FieldError[] | undefined;
+  readonly availableFrom: string | undefined;
 
   constructor(
     readonly statusCode: number,
     readonly code: string,
     detail: string,
-    options: { headers?: Record<string, string>; fieldErrors?: FieldError[]; cause?: unknown } = {},
+    options: {
+      headers?: Record<string, string>;
+      fieldErrors?: FieldError[];
+      cause?: unknown;
+      availableFrom?: string;
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = 'AppError';
     this.headers = options.headers ?? {};
     this.fieldErrors = options.fieldErrors;
+    this.availableFrom = options.availableFrom;
   }
 
   toProblem(): Problem {
@@ -54,6 +64,7 @@ export class AppError extends Error {
       code: this.code,
     };
     if (this.fieldErrors) problem.errors = this.fieldErrors;
+    if (this.availableFrom !== undefined) problem.available_from = this.availableFrom;
     const retryAfter = Number(this.headers['retry-after']);
     if (Number.isFinite(retryAfter) && retryAfter > 0) problem.retry_after = retryAfter;
     return problem;

@@ -1,3 +1,3 @@
 export * from './errors.js';
-export { errorHandler, toAppError } from './error-handler.js';
+export { errorHandler, frameworkErrorAnswer, toAppError } from './error-handler.js';
 export { problemSchema } from './problem-schema.js';

@@ -10,6 +10,9 @@ export const problemSchema = Type.Object(
     code: Type.String({ description: 'a stable code for programs' }),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
     retry_after: Type.Optional(Type.Integer()),
+    available_from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'not_available_yet: when the content opens' }),
+    ),
   },
   { description: 'application/problem+json' },
 );

@@ -10,8 +10,16 @@ export interface ReadinessCheck {
   critical: boolean;
 }
 
+export interface ReadinessReport {
+  ready: boolean;
+  dependencies: Record<string, DependencyState>;
+  /** Why the process runs degraded: each optional dependency that is down, and each reason set by name. */
+  degraded: string[];
+}
+
 export class Readiness {
   private readonly checks = new Map<string, ReadinessCheck | null>();
+  private readonly degradedReasons = new Set<string>();
   draining = false;
 
   add(name: string, check: ReadinessCheck): void {
@@ -23,10 +31,18 @@ export class Readiness {
     if (!this.checks.has(name)) this.checks.set(name, null);
   }
 
-  async evaluate(
-    timeoutMs = 1500,
-  ): Promise<{ ready: boolean; dependencies: Record<string, DependencyState> }> {
+  /**
+   * Marks the process degraded for a named reason (`rate_limit_fallback`…) or clears it: /health/ready then
+   * says `degraded` and lists the reason, still with 200, since the process serves.
+   */
+  setDegraded(reason: string, active: boolean): void {
+    if (active) this.degradedReasons.add(reason);
+    else this.degradedReasons.delete(reason);
+  }
+
+  async evaluate(timeoutMs = 1500): Promise<ReadinessReport> {
     const dependencies: Record<string, DependencyState> = {};
+    const degraded = new Set<string>();
     let ready = !this.draining;
     await Promise.all(
       [...this.checks].map(async ([name, entry]) => {
@@ -40,9 +56,11 @@ export class Readiness {
         );
         dependencies[name] = up ? 'up' : 'down';
         if (!up && entry.critical) ready = false;
+        if (!up && !entry.critical) degraded.add(name);
       }),
     );
-    return { ready, dependencies };
+    for (const reason of this.degradedReasons) degraded.add(reason);
+    return { ready, dependencies, degraded: [...degraded].sort() };
   }
 }
 
@@ -81,7 +99,8 @@ function healthPlugin(app: FastifyInstance, options: { aliases?: string[] }, don
       config: routeConfig,
       schema: {
         tags: ['health'],
-        summary: "Readiness: each dependency's state; 503 when a critical one is down or while draining",
+        summary:
+          "Readiness: each dependency's state; `degraded` (200) with its reasons when an optional one is down; 503 when a critical one is down or while draining",
         response: {
           '2xx': readinessSchema,
           503: readinessSchema,
@@ -89,9 +108,17 @@ function healthPlugin(app: FastifyInstance, options: { aliases?: string[] }, don
       },
     },
     async (_request, reply) => {
-      const { ready, dependencies } = await readiness.evaluate();
-      const status = readiness.draining ? 'draining' : ready ? 'ok' : 'unavailable';
-      return reply.code(ready ? 200 : 503).send({ status, dependencies });
+      const { ready, dependencies, degraded } = await readiness.evaluate();
+      const status = readiness.draining
+        ? 'draining'
+        : !ready
+          ? 'unavailable'
+          : degraded.length > 0
+            ? 'degraded'
+            : 'ok';
+      return reply
+        .code(ready ? 200 : 503)
+        .send(degraded.length > 0 ? { status, dependencies, degraded } : { status, dependencies });
     },
   );
   done();
@@ -102,6 +129,7 @@ const readinessSchema = {
   properties: {
     status: { type: 'string' },
     dependencies: { type: 'object', additionalProperties: { type: 'string' } },
+    degraded: { type: 'array', items: { type: 'string' } },
   },
 };
 

@@ -1,16 +1,19 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController } from 'fastify';
+import { Socket } from 'node:net';
+import Fastify, { LogController, type onRequestHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { JWTVerifyGetKey } from 'jose';
 import { authTokens } from '../auth-tokens/index.js';
 import type { BaseConfig } from '../config/config.js';
-import { errorHandler } from '../errors/index.js';
+import { errorHandler, errors, frameworkErrorAnswer } from '../errors/index.js';
 import { health } from '../health/index.js';
 import { loggerOptions, requestIdFrom, requestLogging } from '../logging/index.js';
 import { metrics } from '../metrics/index.js';
 import { rateLimits } from '../rate-limit/index.js';
+import { opsNetworks, restrictOpsRoutes } from './ops-access.js';
+import { refuseUnsafeValues } from './request-values.js';
 import { securityHeadersOnEveryResponse } from './security-headers.js';
 
 export interface HttpAppOptions {
@@ -25,6 +28,12 @@ export interface HttpAppOptions {
   /** Extra liveness paths kept from codERROR, e.g. /api/courses/health. */
   healthAliases?: string[];
   bodyLimit?: number;
+  /**
+   * 'in-process': routes under /internal/ answer only requests made inside this process (app.inject), never
+   * one that came over a socket. The all-in-one process sets it, because its one port is the public one.
+   * 'network' (default): the service's own port is internal (behind nginx, on the Swarm network).
+   */
+  internalRoutes?: 'in-process' | 'network';
   /** Tests pass false to keep output quiet, or a stream to read the log lines. */
   logger?: boolean;
   logStream?: NodeJS.WritableStream;
@@ -37,6 +46,20 @@ function trustedProxies(list: string): string[] | false {
     .filter(Boolean);
   return entries.length > 0 ? entries : false;
 }
+
+/**
+ * An /internal/ route reached over a socket is answered as if it did not exist. The route template, not the
+ * URL, decides, so no spelling of the path (%69nternal, //internal) slips past. app.inject requests have no
+ * real socket.
+ */
+const refuseInternalRoutesFromNetwork: onRequestHookHandler = (request, _reply, done) => {
+  const internal = request.routeOptions.url?.startsWith('/internal/') ?? false;
+  if (internal && request.raw.socket instanceof Socket) {
+    done(errors.routeNotFound(request.method, request.url.split('?')[0] ?? '/'));
+    return;
+  }
+  done();
+};
 
 /**
  * The Fastify instance every Lectern process starts from: problem+json errors, request ids and logs, metrics,
@@ -61,24 +84,34 @@ export async function createHttpApp(options: HttpAppOptions) {
     // While draining, requests on connections already open are still served (with Connection: close, below)
     // rather than refused: nginx cannot retry a refused POST.
     return503OnClosing: false,
+    frameworkErrors: (error, request, reply) => {
+      void frameworkErrorAnswer(error, request, reply);
+    },
     ajv: {
       customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: true, useDefaults: true },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(errorHandler);
+  if (options.internalRoutes === 'in-process') app.addHook('onRequest', refuseInternalRoutesFromNetwork);
+  app.addHook('onRequest', restrictOpsRoutes(opsNetworks(config.OPS_ALLOWED_NETWORKS)));
+  app.addHook('preHandler', refuseUnsafeValues);
   await app.register(requestLogging);
   await app.register(metrics);
+  // Security headers (speed, issue 13): JSON answers get the lean API set, documents helmet's full set.
   await app.register(securityHeadersOnEveryResponse, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
+    documentPrefixes: [options.docsPrefix],
+    documents: {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'https:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
       },
     },
   });
@@ -108,6 +141,7 @@ export async function createHttpApp(options: HttpAppOptions) {
     redis: options.redis,
     max: config.RATE_LIMIT_MAX,
     windowMs: config.RATE_LIMIT_WINDOW_MS,
+    prefix: config.CACHE_PREFIX,
   });
   return app;
 }

@@ -48,16 +48,22 @@ export const cacheMissesTotal = new Counter({
 
 export const dbQueriesTotal = new Counter({
   name: 'db_queries_total',
-  help: 'Database queries executed, by operation (select, insert, update, delete, other)',
-  labelNames: ['operation'] as const,
+  help: 'Database queries executed, by operation (select, insert, update, delete, other) and pool (primary, replica)',
+  labelNames: ['operation', 'pool'] as const,
   registers: [registry],
 });
 
 export const dbQueryDuration = new Histogram({
   name: 'db_query_duration_seconds',
-  help: 'Database query duration, by operation',
-  labelNames: ['operation'] as const,
+  help: 'Database query duration, by operation and pool (primary, replica)',
+  labelNames: ['operation', 'pool'] as const,
   buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const dbReplicaLagSeconds = new Gauge({
+  name: 'db_replica_lag_seconds',
+  help: 'Age of the oldest primary WAL the read replica has not replayed yet, as last measured (-1: unreachable)',
   registers: [registry],
 });
 
@@ -79,4 +85,11 @@ export const activeConnections = new Gauge({
     for (const count of connectionCounters) inUse += count();
     this.set(inUse);
   },
+});
+
+export const dependencyUp = new Gauge({
+  name: 'dependency_up',
+  help: 'Whether this process reaches a dependency (1) or has lost it (0), by dependency (postgres, redis)',
+  labelNames: ['dependency'] as const,
+  registers: [registry],
 });

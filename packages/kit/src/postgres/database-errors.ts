@@ -25,6 +25,18 @@ const unavailableMessages = [
   'Cannot use a pool after calling end',
 ];
 
+/**
+ * Errors raised while a connection was being opened. Whatever the server said (55000 "not accepting
+ * connections", 3D000 no such database, 28P01 during a password rotation, 53300 too many connections…), the
+ * statement never ran: the database is unavailable to this process, never a fault of the request.
+ */
+const connectionFailures = new WeakSet<object>();
+
+/** Called by the pool's client when connecting fails; see connectionFailures. */
+export function markConnectionFailure(error: unknown): void {
+  if (isRecord(error)) connectionFailures.add(error);
+}
+
 /** Class 08: connection exceptions. */
 const connectionExceptionClass = /^08[0-9A-Z]{3}$/;
 
@@ -33,6 +45,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isUnavailable(error: Record<string, unknown>): boolean {
+  if (connectionFailures.has(error)) return true;
   const { code, message } = error;
   if (typeof code === 'string' && (unavailableCodes.has(code) || connectionExceptionClass.test(code))) {
     return true;
@@ -41,8 +54,16 @@ function isUnavailable(error: Record<string, unknown>): boolean {
 }
 
 /**
+ * True when the error says this process lost or could not open its connection: what the dependency monitor
+ * calls "down". A statement cancelled for running too long (57014) is not: the database answered.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  return isDatabaseUnavailable(error) && !(isRecord(error) && error.code === '57014');
+}
+
+/**
  * True when the error says the database is unreachable, overloaded or too slow (a 503), rather than that the
- * query was wrong. Looks through `cause` (drizzle wraps driver errors, pg-pool wraps connect timeouts) and
+ * query was wrong: any failure to get a connection, and the listed codes of a statement cut short. Looks through `cause` (drizzle wraps driver errors, pg-pool wraps connect timeouts) and
  * AggregateError's `errors` (Node reports one per address it tried).
  */
 export function isDatabaseUnavailable(error: unknown): boolean {

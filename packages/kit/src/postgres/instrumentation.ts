@@ -1,8 +1,22 @@
 import type { PGlite, QueryOptions, Transaction } from '@electric-sql/pglite';
 import { Client, type ClientConfig } from 'pg';
 import { dbQueriesTotal, dbQueryDuration } from '../metrics/metrics.js';
+import { isConnectionLost, markConnectionFailure } from './database-errors.js';
+
+/** Told when a connection opens (true) or is refused or lost (false); see DatabaseOptions.onAvailabilityChange. */
+export type AvailabilityListener = (up: boolean, error?: unknown) => void;
+
+/** The pool hands its whole config to each client it creates; this key carries the listener along. */
+export const availabilityOption = 'lecternAvailability';
+
+function availabilityOf(client: Client): AvailabilityListener | undefined {
+  return client instanceof InstrumentedClient ? client.availability : undefined;
+}
 
 export type QueryOperation = 'select' | 'insert' | 'update' | 'delete' | 'other';
+
+/** Which connection pool ran a query: the `pool` label. PGlite is always the primary. */
+export type PoolName = 'primary' | 'replica';
 
 function isOperation(word: string): word is Exclude<QueryOperation, 'other'> {
   return word === 'select' || word === 'insert' || word === 'update' || word === 'delete';
@@ -67,20 +81,20 @@ export function queryOperation(text: string): QueryOperation {
 }
 
 /** Starts timing one query; the returned function records it once, whether it succeeded or failed. */
-function startQuery(text: string): () => void {
-  const operation = queryOperation(text);
-  const stopTimer = dbQueryDuration.startTimer({ operation });
+function startQuery(text: string, pool: PoolName): () => void {
+  const labels = { operation: queryOperation(text), pool };
+  const stopTimer = dbQueryDuration.startTimer(labels);
   let recorded = false;
   return () => {
     if (recorded) return;
     recorded = true;
     stopTimer();
-    dbQueriesTotal.inc({ operation });
+    dbQueriesTotal.inc(labels);
   };
 }
 
 async function timeQuery<T>(text: string, run: () => Promise<T>): Promise<T> {
-  const finish = startQuery(text);
+  const finish = startQuery(text, 'primary');
   try {
     return await run();
   } finally {
@@ -112,11 +126,15 @@ function instrumentedQuery(this: Client, config: unknown, values?: unknown, call
   // Cursors and streams (Submittable) report rows through their own events, so they pass through untimed.
   if (isSubmittable(config)) return clientQuery.call(this, config, values, callback);
 
-  const finish = startQuery(queryText(config));
+  const finish = startQuery(queryText(config), (this.constructor as typeof InstrumentedClient).pool);
+  const reportLost = (error: unknown) => {
+    if (isConnectionLost(error)) availabilityOf(this)?.(false, error);
+  };
   const withFinish =
     (done: QueryCallback): QueryCallback =>
     (error, result) => {
       finish();
+      if (error) reportLost(error);
       done(error, result);
     };
 
@@ -130,7 +148,17 @@ function instrumentedQuery(this: Client, config: unknown, values?: unknown, call
     const callbackConfig = { ...config, callback: withFinish(config.callback as QueryCallback) };
     return clientQuery.call(this, callbackConfig, values);
   }
-  return (clientQuery.call(this, config, values) as Promise<unknown>).finally(finish);
+  return (clientQuery.call(this, config, values) as Promise<unknown>).then(
+    (result) => {
+      finish();
+      return result;
+    },
+    (error: unknown) => {
+      finish();
+      reportLost(error);
+      throw error;
+    },
+  );
 }
 
 /**
@@ -138,8 +166,14 @@ function instrumentedQuery(this: Client, config: unknown, values?: unknown, call
  * transaction, is counted and timed, since they all go through `Client.query`.
  */
 export class InstrumentedClient extends Client {
+  static readonly pool: PoolName = 'primary';
+  readonly availability: AvailabilityListener | undefined;
+
   constructor(config?: string | ClientConfig) {
     super(config);
+    const listener: unknown =
+      typeof config === 'object' ? (config as Record<string, unknown>)[availabilityOption] : undefined;
+    this.availability = typeof listener === 'function' ? (listener as AvailabilityListener) : undefined;
     // A socket error on a checked-out client (e.g. the server restarts mid-transaction) is emitted on the client,
     // and an EventEmitter without an 'error' listener crashes the process. The error also fails the query in
     // flight, and the client stops being queryable, so pg-pool evicts it on release: nothing is lost here.
@@ -147,6 +181,39 @@ export class InstrumentedClient extends Client {
   }
 }
 InstrumentedClient.prototype.query = instrumentedQuery as unknown as Client['query'];
+
+type ConnectCallback = (error: Error | null) => void;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always invoked with .call(this, …)
+const clientConnect = Client.prototype.connect as unknown as (
+  this: Client,
+  callback?: ConnectCallback,
+) => unknown;
+
+/** Marks every error of opening the connection (pg-pool passes a callback; a bare client awaits the promise). */
+function connectMarkingFailures(this: Client, callback?: ConnectCallback): unknown {
+  const availability = availabilityOf(this);
+  if (callback) {
+    return clientConnect.call(this, (error) => {
+      if (error) markConnectionFailure(error);
+      availability?.(!error, error ?? undefined);
+      callback(error);
+    });
+  }
+  return (clientConnect.call(this) as Promise<void>).then(
+    () => availability?.(true),
+    (error: unknown) => {
+      markConnectionFailure(error);
+      availability?.(false, error);
+      throw error;
+    },
+  );
+}
+InstrumentedClient.prototype.connect = connectMarkingFailures as unknown as Client['connect'];
+
+/** The read replica pool's client class: the same instrumentation, labelled `pool="replica"`. */
+export class ReplicaClient extends InstrumentedClient {
+  static override readonly pool: PoolName = 'replica';
+}
 
 function ignoreError(): void {
   // See InstrumentedClient's constructor.

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Static, TObject } from '@sinclair/typebox';
+import pg from 'pg';
 import {
   exportJWK,
   generateKeyPair,
@@ -15,6 +16,14 @@ import {
 } from 'jose';
 import { parseConfig } from '../config/config.js';
 import type { AuthUser } from '../auth-tokens/index.js';
+import type { LoadSessionState, SessionState } from '../sessions/index.js';
+
+/**
+ * The cache prefix of every config this test process makes, unless a test names its own: apps of one test file
+ * share a cache (as replicas do), while files running at the same time on the shared Redis never read each
+ * other's entries (a catalogue total counted on another file's database, say).
+ */
+const processCachePrefix = `lectern-test-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 /**
  * Config for a test: real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI), embedded otherwise,
@@ -35,6 +44,7 @@ export function testConfig<S extends TObject>(
     RATE_LIMIT_MAX: '100000',
     DB_POOL_SIZE: '2',
     DB_MAX_OVERFLOW: '8',
+    CACHE_PREFIX: processCachePrefix,
     ...overrides,
   });
 }
@@ -42,6 +52,11 @@ export function testConfig<S extends TObject>(
 export interface TestIssuer {
   getKey: JWTVerifyGetKey;
   jwks: JSONWebKeySet;
+  /**
+   * Stands in for auth's session endpoint in other services' tests: each user's last signed role and session
+   * version, null for a user never signed.
+   */
+  loadSessionState: LoadSessionState;
   sign(
     user: AuthUser,
     options?: { expiresIn?: string | number; issuer?: string; audience?: string },
@@ -53,11 +68,14 @@ export async function createTestIssuer(issuer = 'lectern-auth', audience = 'lect
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'EdDSA', use: 'sig' };
   const jwks = { keys: [jwk] };
+  const sessions = new Map<number, SessionState>();
   return {
     jwks,
     getKey: createLocalJWKSet(jwks),
-    sign: (user, options = {}) =>
-      new SignJWT({ email: user.email, role: user.role })
+    loadSessionState: (userId) => Promise.resolve(sessions.get(userId) ?? null),
+    sign: (user, options = {}) => {
+      sessions.set(user.id, { role: user.role, session_version: user.sessionVersion ?? 0 });
+      return new SignJWT({ email: user.email, role: user.role, sv: user.sessionVersion ?? 0 })
         .setProtectedHeader({ alg: 'EdDSA', kid: 'test-key' })
         .setSubject(String(user.id))
         .setIssuer(options.issuer ?? issuer)
@@ -65,7 +83,8 @@ export async function createTestIssuer(issuer = 'lectern-auth', audience = 'lect
         .setIssuedAt()
         .setJti(crypto.randomUUID())
         .setExpirationTime(options.expiresIn ?? '15m')
-        .sign(privateKey),
+        .sign(privateKey);
+    },
   };
 }
 
@@ -74,6 +93,46 @@ let uniqueCounter = 0;
 export function unique(prefix = 't'): string {
   uniqueCounter += 1;
   return `${prefix}${Date.now().toString(36)}${process.pid.toString(36)}${uniqueCounter}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** A database of a test's own on the server DATABASE_URL names, dropped by `drop()`. */
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database for a test whose background work (sweepers, outboxes, job loops) would otherwise take rows
+ * written by test files running at the same time on the shared database. Undefined without DATABASE_URL: the
+ * embedded database is private to each process already.
+ */
+export async function scratchDatabase(prefix = 'lectern_scratch'): Promise<ScratchDatabase | undefined> {
+  const base = process.env.DATABASE_URL;
+  if (base === undefined || base === '') return undefined;
+  const name = unique(`${prefix}_`)
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
 
 /** A loopback port nothing listens on right now. */
@@ -113,3 +172,18 @@ export async function startPrivateRedis(port: number, extraArgs: string[] = []):
   stdout.resume();
   return server;
 }
+export {
+  createPostgresSandbox,
+  postgresBinaries,
+  startStreamingCluster,
+  type PostgresSandbox,
+  type SandboxServer,
+  type StreamingCluster,
+} from './postgres-cluster.js';
+export { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp-server.js';
+export {
+  startTestOidcProvider,
+  type TestOidcAccount,
+  type TestOidcProvider,
+  type TestOidcProviderOptions,
+} from './oidc-provider.js';

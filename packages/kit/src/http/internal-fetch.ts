@@ -1,0 +1,43 @@
+/** One answer of another service's internal API: the status and the body, as text (fetch) or parsed (inject). */
+export interface InternalResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface InternalRequest {
+  method?: 'GET' | 'POST' | 'DELETE';
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
+/**
+ * How a service calls another's /internal endpoints. Standalone it is `fetch` against the other's base URL; the
+ * all-in-one platform passes one backed by `app.inject`. A rejection means the other service could not answer.
+ */
+export type InternalFetch = (path: string, request?: InternalRequest) => Promise<InternalResponse>;
+
+/** The default transport: `fetch` against a service's base URL, bounded by a timeout. */
+export function httpInternalFetch(baseUrl: string, timeoutMs: number): InternalFetch {
+  const base = baseUrl.replace(/\/+$/, '');
+  return async (path, request = {}) => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${base}${path}`, {
+      method: request.method ?? 'GET',
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.status, body: await response.text() };
+  };
+}
+
+/** The body of an internal answer as a value: parsed when it came as text, undefined when it is not JSON. */
+export function internalBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,8 @@
+export {
+  createMailer,
+  mailFolder,
+  type MailLog,
+  type Mailer,
+  type MailerOptions,
+  type MailMessage,
+} from './mail.js';

@@ -1,0 +1,7 @@
+export {
+  loadSigningKeys,
+  type PublishedJwk,
+  type SigningKeys,
+  type SigningKeysOptions,
+  type SigningKeysSource,
+} from './signing-keys.js';
