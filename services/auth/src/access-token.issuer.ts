@@ -10,7 +10,7 @@ export interface AccessTokenIssuerOptions {
   ttlSeconds: number;
 }
 
-/** Signs access tokens: EdDSA, header kid, claims sub, email, role, iss, aud, iat, exp and jti. */
+/** Signs access tokens: EdDSA, header kid, claims sub, email, role, sv (session version), iss, aud, iat, exp and jti. */
 export class AccessTokenIssuer {
   constructor(private readonly options: AccessTokenIssuerOptions) {}
 
@@ -21,7 +21,7 @@ export class AccessTokenIssuer {
   sign(user: AuthUser): Promise<string> {
     const { keys, issuer, audience, ttlSeconds } = this.options;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ email: user.email, role: user.role })
+    return new SignJWT({ email: user.email, role: user.role, sv: user.sessionVersion ?? 0 })
       .setProtectedHeader({ alg: keys.signing.alg, kid: keys.signing.kid, typ: 'JWT' })
       .setSubject(String(user.id))
       .setIssuer(issuer)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { AppError, ConfigError, type Database } from '@lectern/kit';
-import { normalizeEmail } from './credentials.policy.js';
+import { canonicalEmail, normalizeEmail } from './credentials.policy.js';
 import { hashPassword, OWASP_ARGON2ID, type PasswordHashParameters } from './password.hasher.js';
 import { UsersRepository } from './users.repository.js';
 import { insertAccount, toAccount, type Account, type NewAccount } from './users.service.js';
@@ -13,7 +13,8 @@ export interface AccountOptions {
 }
 
 /**
- * Creates an account with any role (student by default) under the same rules as sign-up: email trimmed,
+ * Creates an account with any role (student by default), its address taken as verified (an operator vouches for
+ * it), under the same rules as sign-up: email trimmed,
  * validated and lower-cased, password 8-128 characters after NFC, argon2id. Throws AppErrors: 409 email_taken,
  * 422 validation_failed. For seeding and tools; the HTTP sign-up never takes a role.
  */
@@ -23,11 +24,21 @@ export function createAccount(
   options: AccountOptions = {},
 ): Promise<Account> {
   const parameters = options.parameters ?? OWASP_ARGON2ID;
-  return insertAccount(
-    new UsersRepository(database.db),
-    (password) => hashPassword(password, parameters),
-    input,
-  );
+  return insertAccount(new UsersRepository(database.db), (password) => hashPassword(password, parameters), {
+    emailVerified: true,
+    ...input,
+  });
+}
+
+/** The accounts with these emails (normalized as sign-up does), by id. */
+export async function findAccounts(database: Database, emails: string[]): Promise<Account[]> {
+  const found = await new UsersRepository(database.db).findByEmails(emails.map(canonicalEmail));
+  return found.map(toAccount);
+}
+
+/** Deletes the accounts with these emails, their sessions with them; answers the emails that existed. */
+export function deleteAccounts(database: Database, emails: string[]): Promise<string[]> {
+  return new UsersRepository(database.db).deleteByEmails(emails.map(canonicalEmail));
 }
 
 /** ensureAdmin was asked to create an account but given no password and not allowed to generate one. */

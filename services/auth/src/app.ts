@@ -1,4 +1,10 @@
-import { createHttpApp, openInfrastructure, watchInfrastructure, type Infrastructure } from '@lectern/kit';
+import {
+  createHttpApp,
+  openInfrastructure,
+  openJobQueue,
+  watchInfrastructure,
+  type Infrastructure,
+} from '@lectern/kit';
 import type { JWTVerifyGetKey } from 'jose';
 import { bootstrapAdmin } from './accounts.js';
 import type { AuthConfig } from './config.js';
@@ -19,7 +25,9 @@ export interface BuildAppOverrides {
 /** The standalone auth service: migrated, admin bootstrapped, routes registered. It never listens. */
 export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides = {}) {
   const ownsInfrastructure = overrides.infrastructure === undefined;
-  const infrastructure = overrides.infrastructure ?? (await openInfrastructure(config, 'auth'));
+  // Run apart (cluster, Swarm), the service only enqueues: apps/worker sends the mail.
+  const infrastructure =
+    overrides.infrastructure ?? (await openInfrastructure(config, 'auth', { jobs: 'enqueue' }));
   let keys: AuthKeys;
   let admin: Awaited<ReturnType<typeof bootstrapAdmin>>;
   try {
@@ -54,6 +62,18 @@ export async function buildApp(config: AuthConfig, overrides: BuildAppOverrides 
       'signing access tokens with a generated key: replicas on other machines need JWT_PRIVATE_KEY_FILE',
     );
   }
-  await app.register(authService, { config, database: infrastructure.database, keys });
+  let jobs = infrastructure.jobs;
+  if (!jobs) {
+    const ownJobs = await openJobQueue(config, infrastructure.database, 'auth', 'enqueue');
+    app.addHook('onClose', () => ownJobs.close());
+    jobs = ownJobs;
+  }
+  await app.register(authService, {
+    config,
+    database: infrastructure.database,
+    cache: infrastructure.cache,
+    keys,
+    jobs,
+  });
   return app;
 }

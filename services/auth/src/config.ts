@@ -9,7 +9,7 @@ export const authConfigSchema = extendConfigSchema(
       minimum: 30,
       maximum: 86_400,
       default: 900,
-      description: 'access token lifetime (a role change reaches the token at the next refresh)',
+      description: 'access token lifetime (a role change ends sessions at once on writes and admin routes)',
     }),
     REFRESH_TOKEN_TTL_SECONDS: Type.Integer({
       minimum: 60,
@@ -39,12 +39,28 @@ export const authConfigSchema = extendConfigSchema(
     AUTH_RATE_LIMIT_MAX: Type.Integer({
       minimum: 1,
       default: 10,
-      description: 'register and login attempts per window per client IP; login also per email',
+      description: 'register and login attempts per window per client IP; login also per email and client IP',
+    }),
+    AUTH_ACCOUNT_RATE_LIMIT_MAX: Type.Integer({
+      minimum: 1,
+      default: 100,
+      description:
+        'login attempts for one email from all IPs together per AUTH_ACCOUNT_RATE_LIMIT_WINDOW_MS: a bound on guessing from many IPs, high enough that strangers cannot lock the owner out with a few tries',
+    }),
+    AUTH_ACCOUNT_RATE_LIMIT_WINDOW_MS: Type.Integer({
+      minimum: 1000,
+      default: 900_000,
+      description: 'window of AUTH_ACCOUNT_RATE_LIMIT_MAX',
     }),
     AUTH_RATE_LIMIT_WINDOW_MS: Type.Integer({
       minimum: 1000,
       default: 60_000,
       description: 'window of AUTH_RATE_LIMIT_MAX',
+    }),
+    ACCOUNT_MAIL_PER_HOUR: Type.Integer({
+      minimum: 1,
+      default: 5,
+      description: 'password-reset and verification mails one address may be sent per hour',
     }),
     PASSWORD_HASH_MEMORY_KIB: Type.Integer({
       minimum: 1024,
@@ -76,6 +92,13 @@ export const authConfigSchema = extendConfigSchema(
       default: 64,
       description: 'password hashes waiting for a slot; past it register/login answer 503 with Retry-After',
     }),
+    OIDC_PROVIDERS_FILE: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'JSON file listing the OpenID Connect providers of "Sign in with …" (README: Single sign-on); unset = none',
+      }),
+    ),
     ADMIN_EMAIL: Type.Optional(
       Type.String({ minLength: 3, description: 'at start: this account becomes admin (created if missing)' }),
     ),

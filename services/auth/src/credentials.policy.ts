@@ -12,15 +12,27 @@ const emailPattern =
   /^[^\s\p{Cc}@<>()[\]\\,;:"]{1,64}@(?:[^\s\p{Cc}@<>()[\]\\,;:".]+\.)+[^\s\p{Cc}@<>()[\]\\,;:".]{2,}$/u;
 
 /**
- * The one spelling of an address: trimmed, NFC, lower-cased. Stored that way, so the unique index compares
- * case-insensitively and every lookup (login, rate-limit key, admin bootstrap) agrees.
+ * Characters a reader cannot see or that reorder what they see: controls, format characters (zero-width
+ * spaces and joiners, bidirectional overrides and isolates, soft hyphens), default-ignorables (variation
+ * selectors), private-use, unassigned and line/paragraph separators. Two addresses differing only in these
+ * look identical, so none of them is allowed in an address.
+ */
+const hiddenCharacters = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * The one spelling of an address: trimmed, NFKC, case-folded (upper then lower, so ß and ss or ſ and s agree),
+ * NFKC again. Stored that way, so the unique index compares the normalized form (a fullwidth ａdmin is admin)
+ * and every lookup (login, rate-limit key, admin bootstrap) agrees.
  */
 export function canonicalEmail(raw: string): string {
-  return raw.trim().normalize('NFC').toLowerCase();
+  return raw.trim().normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 /** The canonical address, or a 422 naming body.email. */
 export function normalizeEmail(raw: string): string {
+  if (hiddenCharacters.test(raw.trim())) {
+    throw authErrors.invalidEmail('must not contain invisible or bidirectional control characters');
+  }
   const email = canonicalEmail(raw);
   if (characterCount(email) > EMAIL_MAX_LENGTH) {
     throw authErrors.invalidEmail(`must be at most ${EMAIL_MAX_LENGTH} characters`);

@@ -2,10 +2,18 @@ export { authService, type AuthServiceOptions } from './plugin.js';
 export { authConfigSchema, type AuthConfig } from './config.js';
 export { migrateAuth } from './migrate.js';
 export { buildApp, type BuildAppOverrides } from './app.js';
-export { loadAuthKeys, type AuthKeys, type AuthKeysConfig, type AuthKeysSource } from './signing-keys.js';
+export {
+  generatedKeyFile,
+  loadAuthKeys,
+  type AuthKeys,
+  type AuthKeysConfig,
+  type AuthKeysSource,
+} from './signing-keys.js';
 export {
   bootstrapAdmin,
   createAccount,
+  deleteAccounts,
+  findAccounts,
   ensureAdmin,
   generatePassword,
   hashParameters,
@@ -16,3 +24,4 @@ export {
 } from './accounts.js';
 export type { Account, NewAccount } from './users.service.js';
 export { OWASP_ARGON2ID, type PasswordHashParameters } from './password.hasher.js';
+export { registerAuthJobs, type AuthJobsConfig } from './jobs/auth.jobs.js';

@@ -69,6 +69,16 @@ export class RefreshTokensRepository {
     return rows.length;
   }
 
+  /** Revokes every live token of every family of the user; answers how many were live. */
+  async revokeAllOfUser(userId: number, executor: Executor = this.db): Promise<number> {
+    const rows = await executor
+      .update(refreshTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+      .returning({ familyId: refreshTokens.familyId });
+    return rows.length;
+  }
+
   /** Forgets tokens that expired before `before`, at most `limit` of them; answers how many went. */
   async deleteExpired(before: Date, limit: number): Promise<number> {
     const doomed = this.db

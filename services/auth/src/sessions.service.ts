@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AuthUser } from '@lectern/kit';
+import type { AuthUser, SessionStates } from '@lectern/kit';
 import type { AccessTokenIssuer } from './access-token.issuer.js';
 import { authErrors } from './auth.errors.js';
 import { normalizeEmail, normalizePassword } from './credentials.policy.js';
 import type { PasswordHasher } from './password.hasher.js';
 import type { RefreshTokensRepository } from './refresh-tokens.repository.js';
-import type { UserRecord, UsersRepository } from './users.repository.js';
+import type { Executor, UserRecord, UsersRepository } from './users.repository.js';
 
 export interface TokenPair {
   access_token: string;
@@ -32,6 +32,8 @@ export interface SessionsServiceOptions {
   hasher: PasswordHasher;
   accessTokens: AccessTokenIssuer;
   refreshTtlSeconds: number;
+  /** The shared cache of users' session states, which writes and admin routes of every service check. */
+  states: SessionStates;
   log: SecurityLog;
 }
 
@@ -48,10 +50,11 @@ export class SessionsService {
     const password = normalizePassword(input.password, { enforceMinimum: false });
     const user = await hasher.admit(async () => {
       const found = await users.findByEmail(email);
-      const matches = await hasher.verify(found?.passwordHash, password);
+      // No hash (an account made by single sign-on) is checked against the dummy: the same answer, the same time.
+      const matches = await hasher.verify(found?.passwordHash ?? undefined, password);
       return matches ? found : undefined;
     });
-    if (!user) throw authErrors.invalidCredentials();
+    if (!user?.passwordHash) throw authErrors.invalidCredentials();
     if (hasher.needsRehash(user.passwordHash)) await this.rehash(user, password);
     return this.startFamily(user);
   }
@@ -97,6 +100,30 @@ export class SessionsService {
     if (stored && !stored.revokedAt) await refreshTokens.revokeFamily(stored.familyId);
   }
 
+  /**
+   * Ends every session of the user: all refresh token families are revoked and every access token issued so
+   * far stops counting on writes and admin routes (the session version moves on). For a role change, a
+   * password change or reset, an account lock. The user signs in again.
+   */
+  async endAllSessions(userId: number): Promise<void> {
+    await this.options.users.transaction((tx) => this.endAllSessionsIn(tx, userId));
+    await this.sessionsEnded(userId);
+  }
+
+  /**
+   * endAllSessions as part of the caller's transaction (e.g. beside the role change that causes it); call
+   * sessionsEnded once it has committed.
+   */
+  async endAllSessionsIn(tx: Executor, userId: number): Promise<void> {
+    await this.options.users.bumpSessionVersion(userId, tx);
+    await this.options.refreshTokens.revokeAllOfUser(userId, tx);
+  }
+
+  /** Tells every replica (through the shared cache) that the user's session state changed. */
+  sessionsEnded(userId: number): Promise<void> {
+    return this.options.states.invalidate(userId);
+  }
+
   private async revokeIfReused(tokenHash: string): Promise<void> {
     const { refreshTokens, log } = this.options;
     const stored = await refreshTokens.find(tokenHash);
@@ -106,6 +133,11 @@ export class SessionsService {
       { event: 'refresh_token_reuse', user_id: stored.userId, family_id: stored.familyId, revoked },
       'a rotated refresh token was presented again: its family is revoked',
     );
+  }
+
+  /** A new session for a user whose identity was proven some other way (single sign-on). */
+  startSession(user: UserRecord): Promise<TokenPair> {
+    return this.startFamily(user);
   }
 
   private async startFamily(user: UserRecord): Promise<TokenPair> {
@@ -121,7 +153,12 @@ export class SessionsService {
 
   private async pair(user: UserRecord, refreshToken: string): Promise<TokenPair> {
     const { accessTokens } = this.options;
-    const claims: AuthUser = { id: user.id, email: user.email, role: user.role };
+    const claims: AuthUser = {
+      id: user.id,
+      email: user.email,
+      role: user.role,
+      sessionVersion: user.sessionVersion,
+    };
     return {
       access_token: await accessTokens.sign(claims),
       token_type: 'bearer',

@@ -1,5 +1,5 @@
 import { containsPattern, type Db, type Role } from '@lectern/kit';
-import { asc, count, eq, ilike, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, inArray, notExists, sql } from 'drizzle-orm';
 import { users } from './db/schema.js';
 
 /** A drizzle handle: the database itself or a transaction on it. */
@@ -9,15 +9,24 @@ export interface UserRecord {
   id: number;
   email: string;
   role: Role;
-  passwordHash: string;
+  /** Null for an account made by single sign-on that never set a password. */
+  passwordHash: string | null;
+  emailVerifiedAt: Date | null;
+  locale: Locale;
+  sessionVersion: number;
   createdAt: Date;
 }
+
+export type Locale = 'en' | 'ru';
 
 const columns = {
   id: users.id,
   email: users.email,
   role: users.role,
   passwordHash: users.passwordHash,
+  emailVerifiedAt: users.emailVerifiedAt,
+  locale: users.locale,
+  sessionVersion: users.sessionVersion,
   createdAt: users.createdAt,
 };
 
@@ -30,7 +39,13 @@ export class UsersRepository {
 
   /** The new user, or undefined when the email is taken (the unique index decides, so concurrent inserts agree). */
   async insert(
-    user: { email: string; passwordHash: string; role: Role },
+    user: {
+      email: string;
+      passwordHash: string | null;
+      role: Role;
+      locale?: Locale;
+      emailVerifiedAt?: Date;
+    },
     executor: Executor = this.db,
   ): Promise<UserRecord | undefined> {
     const [row] = await executor
@@ -46,9 +61,52 @@ export class UsersRepository {
     return row;
   }
 
+  async findByEmails(emails: string[]): Promise<UserRecord[]> {
+    if (emails.length === 0) return [];
+    return this.db.select(columns).from(users).where(inArray(users.email, emails)).orderBy(asc(users.id));
+  }
+
+  /** Deletes these accounts (their refresh tokens go with them); answers the emails that were there. */
+  async deleteByEmails(emails: string[]): Promise<string[]> {
+    if (emails.length === 0) return [];
+    const rows = await this.db
+      .delete(users)
+      .where(inArray(users.email, emails))
+      .returning({ email: users.email });
+    return rows.map((row) => row.email);
+  }
+
+  /** Accounts whose stored email has a non-ASCII character: the only ones a change of normalization can move. */
+  async nonAsciiEmails(): Promise<{ id: number; email: string }[]> {
+    return this.db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(sql`octet_length(${users.email}) <> char_length(${users.email})`);
+  }
+
+  /** False when another account already has `email`. */
+  async setEmail(id: number, email: string): Promise<boolean> {
+    const [row] = await this.db
+      .update(users)
+      .set({ email, updatedAt: sql`now()` })
+      .where(and(eq(users.id, id), notExists(this.db.select().from(users).where(eq(users.email, email)))))
+      .returning({ id: users.id });
+    return row !== undefined;
+  }
+
   async findById(id: number, executor: Executor = this.db): Promise<UserRecord | undefined> {
     const [row] = await executor.select(columns).from(users).where(eq(users.id, id)).limit(1);
     return row;
+  }
+
+  /** The e-mails of these accounts, by id; unknown ids are left out. */
+  async emailsOf(ids: readonly number[]): Promise<{ id: number; email: string }[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(inArray(users.id, [...ids]))
+      .orderBy(asc(users.id));
   }
 
   /** A page of accounts by id; `emailContains` keeps those whose email contains it, in any case. */
@@ -74,10 +132,17 @@ export class UsersRepository {
     return { users: rows, total: totals[0]?.total ?? 0 };
   }
 
-  async setPasswordHash(id: number, passwordHash: string): Promise<void> {
-    await this.db
+  async setPasswordHash(id: number, passwordHash: string, executor: Executor = this.db): Promise<void> {
+    await executor
       .update(users)
       .set({ passwordHash, updatedAt: sql`now()` })
+      .where(eq(users.id, id));
+  }
+
+  async markEmailVerified(id: number, executor: Executor = this.db): Promise<void> {
+    await executor
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })
       .where(eq(users.id, id));
   }
 
@@ -88,6 +153,14 @@ export class UsersRepository {
       .where(eq(users.id, id))
       .returning(columns);
     return row;
+  }
+
+  /** Ends every access token issued before: requireCurrentRole refuses an older version. */
+  async bumpSessionVersion(id: number, executor: Executor = this.db): Promise<void> {
+    await executor
+      .update(users)
+      .set({ sessionVersion: sql`${users.sessionVersion} + 1`, updatedAt: sql`now()` })
+      .where(eq(users.id, id));
   }
 
   /**

@@ -224,12 +224,21 @@ describe('GET /api/auth/me', () => {
 });
 
 describe('the service around the routes', () => {
-  it('when anything answers, then the security headers are there', async () => {
-    for (const url of ['/health', '/api/auth/.well-known/jwks.json', '/api/auth/me', '/nowhere']) {
+  it('when the API answers, then the lean API security headers are there', async () => {
+    for (const url of ['/health', '/api/auth/.well-known/jwks.json', '/api/auth/me', '/api/auth/nowhere']) {
       const response = await harness.app.inject({ method: 'GET', url });
       expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(response.headers['content-security-policy'], url).toBe(
+        "default-src 'none'; frame-ancestors 'none'",
+      );
+      expect(response.headers['x-frame-options'], url).toBe('DENY');
+    }
+  });
+
+  it("when anything else answers, then helmet's full set is there", async () => {
+    for (const url of ['/nowhere', '/api/auth/docs/static/index.html']) {
+      const response = await harness.app.inject({ method: 'GET', url });
       expect(response.headers['content-security-policy'], url).toContain("default-src 'self'");
-      expect(response.headers['x-frame-options'], url).toBeDefined();
       expect(response.headers['strict-transport-security'], url).toBeDefined();
     }
   });

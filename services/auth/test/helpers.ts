@@ -14,7 +14,12 @@ export type AuthTestApp = Awaited<ReturnType<typeof buildApp>>;
 export const relaxedLimits = { AUTH_RATE_LIMIT_MAX: '100000' };
 
 export function authTestConfig(overrides: Record<string, string | undefined> = {}): AuthConfig {
-  return testConfig(authConfigSchema, overrides);
+  return testConfig(authConfigSchema, {
+    JOBS_POLL_INTERVAL_SECONDS: '0.5',
+    JOBS_RETRY_DELAY_SECONDS: '1',
+    PUBLIC_URL: 'https://lectern.test',
+    ...overrides,
+  });
 }
 
 export interface AuthHarness {
@@ -32,7 +37,7 @@ export async function startAuth(
   appOverrides: BuildAppOverrides = {},
 ): Promise<AuthHarness> {
   const config = authTestConfig(overrides);
-  const infrastructure = await openInfrastructure(config, 'auth-test');
+  const infrastructure = await openInfrastructure(config, 'auth-test', { jobs: 'work' });
   const keys = appOverrides.keys ?? (await loadAuthKeys(config));
   const app = await buildApp(config, { logger: false, infrastructure, keys, ...appOverrides });
   await app.ready();

@@ -13,7 +13,7 @@ import {
   type AuthTestApp,
 } from './helpers.js';
 
-const limited = { AUTH_RATE_LIMIT_MAX: '10' };
+const limited = { AUTH_RATE_LIMIT_MAX: '10', AUTH_ACCOUNT_RATE_LIMIT_MAX: '30' };
 
 /** Counts only start once Redis answers (the kit lets requests through while it cannot count them). */
 async function redisReady(app: AuthTestApp): Promise<void> {
@@ -74,14 +74,35 @@ describe('attempt limits (AUTH_RATE_LIMIT_MAX=10)', () => {
     expectRateLimited(response);
   });
 
-  it('when one email gets an 11th login attempt in a minute from many IPs, then it answers 429', async () => {
+  it('when one email gets an 11th login attempt in a minute from one IP, then that IP gets 429 for it', async () => {
     const email = uniqueEmail('victim');
+    const attacker = uniqueIp();
     for (let attempt = 1; attempt <= 10; attempt += 1) {
-      expect((await loginRequest(harness.app, email.toUpperCase(), 'wrong password!')).statusCode).toBe(401);
+      expect((await loginRequest(harness.app, email, 'wrong password!', attacker)).statusCode).toBe(401);
     }
-    const ip = uniqueIp();
-    expectRateLimited(await loginRequest(harness.app, ` ${email} `, 'wrong password!', ip));
-    expect((await loginRequest(harness.app, uniqueEmail(), 'wrong password!', ip)).statusCode).toBe(401);
+    expectRateLimited(await loginRequest(harness.app, ` ${email} `, 'wrong password!', attacker));
+    expect((await loginRequest(harness.app, email, 'wrong password!', uniqueIp())).statusCode).toBe(401);
+  });
+
+  it("when strangers fail a few times from other IPs, then the owner's right password still signs in", async () => {
+    const { email } = await register(harness.app);
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      expect((await loginRequest(harness.app, email, 'wrong password!', uniqueIp())).statusCode).toBe(401);
+    }
+    expect((await loginRequest(harness.app, email, strongPassword, uniqueIp())).statusCode).toBe(200);
+  });
+
+  it('when one email is guessed from many IPs, then past AUTH_ACCOUNT_RATE_LIMIT_MAX every IP gets 429 for it', async () => {
+    const email = uniqueEmail('guessed');
+    for (let attempt = 1; attempt <= 30; attempt += 1) {
+      expect((await loginRequest(harness.app, email, 'wrong password!', uniqueIp())).statusCode).toBe(401);
+    }
+    const refused = await loginRequest(harness.app, email, 'wrong password!', uniqueIp());
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60);
+    expect((await loginRequest(harness.app, uniqueEmail(), 'wrong password!', uniqueIp())).statusCode).toBe(
+      401,
+    );
   });
 
   it('when an untrusted peer sends X-Forwarded-For, then its bucket stays its own address', async () => {
@@ -145,14 +166,15 @@ describe.runIf(!!process.env.REDIS_URL)('attempt limits across replicas sharing 
     expectRateLimited(await loginRequest(second.app, uniqueEmail(), 'wrong password!', ip));
   });
 
-  it('when login attempts for one email alternate between two instances, then the 11th is 429', async () => {
+  it('when login attempts for one email from one IP alternate between two instances, then the 11th is 429', async () => {
     const email = uniqueEmail('shared');
+    const ip = uniqueIp();
     const apps = [first.app, second.app];
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const app = apps[attempt % 2] ?? first.app;
-      expect((await loginRequest(app, email, 'wrong password!')).statusCode).toBe(401);
+      expect((await loginRequest(app, email, 'wrong password!', ip)).statusCode).toBe(401);
     }
-    expectRateLimited(await loginRequest(first.app, email, 'wrong password!'));
+    expectRateLimited(await loginRequest(first.app, email, 'wrong password!', ip));
   });
 });
 

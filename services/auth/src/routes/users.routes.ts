@@ -1,4 +1,4 @@
-import { bearerSecurity, requireRole } from '@lectern/kit';
+import { bearerSecurity, requireCurrentRole, type SessionStates } from '@lectern/kit';
 import { Type } from '@sinclair/typebox';
 import type { UsersService } from '../users.service.js';
 import { Account, problemResponses, RoleChange, UserParams, UsersQuery } from './auth.schemas.js';
@@ -7,12 +7,14 @@ import { strictBody } from './strict-body.js';
 
 export interface UsersRoutesOptions {
   users: UsersService;
+  states: SessionStates;
 }
 
 /** Account administration: admins only. */
-export function usersRoutes(app: AuthApp, { users }: UsersRoutesOptions): void {
-  // In onRequest, so strangers learn 401/403 before anything about the body.
-  const adminOnly = requireRole('admin');
+export function usersRoutes(app: AuthApp, { users, states }: UsersRoutesOptions): void {
+  // In onRequest, so strangers learn 401/403 before anything about the body. The role is the current one, not
+  // the token's: a demoted admin's token stops working here at once.
+  const adminOnly = requireCurrentRole(states, 'admin');
 
   app.get(
     '/api/auth/users',
@@ -49,7 +51,7 @@ export function usersRoutes(app: AuthApp, { users }: UsersRoutesOptions): void {
       preValidation: strictBody(RoleChange),
       schema: {
         tags: ['users'],
-        summary: "Change an account's role; it reaches the user's access token at the next refresh",
+        summary: "Change an account's role; the user's sessions end (they sign in again under the new role)",
         security: bearerSecurity,
         params: UserParams,
         body: RoleChange,

@@ -1,0 +1,1 @@
+ALTER TABLE "auth"."users" ALTER COLUMN "password_hash" DROP NOT NULL;
