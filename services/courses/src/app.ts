@@ -1,10 +1,14 @@
 import {
+  authServiceUrl,
   createHttpApp,
+  httpSessionStateLoader,
   openInfrastructure,
   remoteKeySet,
+  SessionStates,
   watchInfrastructure,
   type HttpAppOptions,
   type Infrastructure,
+  type LoadSessionState,
 } from '@lectern/kit';
 import type { CoursesConfig } from './config.js';
 import { migrateCourses } from './migrate.js';
@@ -15,6 +19,8 @@ export interface BuildAppOverrides {
   infrastructure?: Infrastructure;
   /** The auth service's public keys; default: AUTH_JWKS_URL. */
   getKey?: HttpAppOptions['getKey'];
+  /** How to read a user's current role and session version; default: auth's internal API at AUTH_JWKS_URL's origin. */
+  loadSessionState?: LoadSessionState;
   logger?: boolean;
 }
 
@@ -23,6 +29,10 @@ export async function buildApp(config: CoursesConfig, overrides: BuildAppOverrid
   const getKey = overrides.getKey ?? (config.AUTH_JWKS_URL ? remoteKeySet(config.AUTH_JWKS_URL) : undefined);
   if (!getKey)
     throw new Error('AUTH_JWKS_URL is required: the courses service verifies access tokens with it');
+  const loadSessionState =
+    overrides.loadSessionState ??
+    (config.AUTH_JWKS_URL ? httpSessionStateLoader(authServiceUrl(config.AUTH_JWKS_URL)) : undefined);
+  if (!loadSessionState) throw new Error('AUTH_JWKS_URL is required: writes check sessions with auth');
 
   const infrastructure = overrides.infrastructure ?? (await openInfrastructure(config, 'courses'));
   const ownsInfrastructure = overrides.infrastructure === undefined;
@@ -43,6 +53,8 @@ export async function buildApp(config: CoursesConfig, overrides: BuildAppOverrid
       database: infrastructure.database,
       cache: infrastructure.cache,
       publicMaxAgeSeconds: config.COURSES_PUBLIC_MAX_AGE_SECONDS,
+      sessionStates: new SessionStates(infrastructure.cache, loadSessionState),
+      staleIfErrorSeconds: config.COURSES_STALE_IF_ERROR_SECONDS,
     });
     return app;
   } catch (error) {

@@ -20,3 +20,23 @@ export const cursorWithOffset = () =>
 
 export const nothingToChange = (fields: string[]) =>
   errors.validation([{ field: 'body', message: `must set at least one of ${fields.join(', ')}` }]);
+
+export const sectionNotFound = () => errors.notFound('Section not found.', 'section_not_found');
+
+export const inviteNotFound = () => errors.notFound('Invite not found.', 'invite_not_found');
+
+/** Any code that cannot be used now for this course: unknown, revoked, expired, used up or another course's. */
+export const invalidInvite = () =>
+  new AppError(403, 'invalid_invite', 'This invite code is not valid for this course.');
+
+/** Withheld content of a section that opens later; the date goes along so clients can show it. */
+export const notAvailableYet = (availableFrom: Date) =>
+  new AppError(403, 'not_available_yet', `This lesson opens on ${availableFrom.toISOString()}.`, {
+    availableFrom: availableFrom.toISOString(),
+  });
+
+export const sectionOfAnotherCourse = () =>
+  errors.validation([{ field: 'body.section_id', message: 'is not a section of this course' }]);
+
+export const enrollmentWindowReversed = () =>
+  errors.validation([{ field: 'body.enroll_closes_at', message: 'must be after enroll_opens_at' }]);

@@ -235,6 +235,16 @@ describe('internal endpoints for progress', () => {
       owner_id: owner.id,
       published: false,
       lesson_ids: [first.id, lesson.id],
+      title: course.title,
+      enrollment: 'open',
+      capacity: null,
+      enroll_opens_at: null,
+      enroll_closes_at: null,
+      sequential: false,
+      lessons: [
+        { id: first.id, kind: 'text', section_id: null, available_from: null },
+        { id: lesson.id, kind: 'text', section_id: null, available_from: null },
+      ],
     });
   });
 

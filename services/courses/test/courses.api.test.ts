@@ -55,6 +55,11 @@ describe('codERROR behaviour', () => {
       owner_id: instructor.id,
       published: true,
       lessons_count: 0,
+      enrollment: 'open',
+      capacity: null,
+      enroll_opens_at: null,
+      enroll_closes_at: null,
+      sequential: false,
       created_at: expect.any(String) as string,
       updated_at: expect.any(String) as string,
     });
@@ -334,9 +339,10 @@ describe('new endpoints', () => {
       published: true,
     });
     expect(detail.lessons).toEqual([
-      { id: a.id, title: 'A', order: 1 },
-      { id: b.id, title: 'B', order: 2 },
+      { id: a.id, title: 'A', order: 1, kind: 'text', section_id: null },
+      { id: b.id, title: 'B', order: 2, kind: 'text', section_id: null },
     ]);
+    expect(detail.sections).toEqual([]);
   });
 
   it('when one lesson is asked for, then it comes whole; from another course it is a 404', async () => {

@@ -39,8 +39,10 @@ export interface Stack {
 
 /** The app as its own process runs it: buildApp opens (and on close closes) its own infrastructure. */
 export async function startApp(env: Record<string, string | undefined> = {}): Promise<CoursesApp> {
+  const { getKey, loadSessionState } = await issuer();
   const app = await buildApp(testConfig(coursesConfigSchema, env), {
-    getKey: (await issuer()).getKey,
+    getKey,
+    loadSessionState,
     logger: false,
   });
   await app.ready();
@@ -88,6 +90,7 @@ export async function startReplica(
     database,
     redis,
     cache,
+    jobs: null,
     async close() {
       await cache.close();
       redis?.disconnect();
@@ -101,7 +104,8 @@ async function stackOn(
   infrastructure: Infrastructure,
   closeInfrastructure: () => Promise<void>,
 ): Promise<Stack> {
-  const app = await buildApp(config, { infrastructure, getKey: (await issuer()).getKey, logger: false });
+  const { getKey, loadSessionState } = await issuer();
+  const app = await buildApp(config, { infrastructure, getKey, loadSessionState, logger: false });
   await app.ready();
   return {
     app,

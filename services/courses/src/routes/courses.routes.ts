@@ -1,33 +1,51 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { bearerSecurity, problemSchema, requireRole, requireUser, sendCached } from '@lectern/kit';
+import {
+  bearerSecurity,
+  problemSchema,
+  requireCurrentRole,
+  requireUser,
+  sendCached,
+  type SessionStates,
+} from '@lectern/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lessonContentTooLarge } from '../courses.errors.js';
 import type { CoursesService, Representation } from '../courses.service.js';
+import { releaseBoundedCaching } from '../release-schedule.js';
 import {
   courseDetailSchema,
   courseParams,
   courseSchema,
   createCourseBody,
+  createInviteBody,
   createLessonBody,
+  createSectionBody,
+  inviteParams,
+  inviteSchema,
   lessonParams,
   lessonSchema,
   listCoursesQuery,
+  sectionParams,
+  sectionSchema,
   updateCourseBody,
   updateLessonBody,
+  updateSectionBody,
 } from './courses.schemas.js';
 
 export interface CourseRoutesOptions {
   service: CoursesService;
   /** Cache-Control max-age of answers anyone may share (nginx). */
   publicMaxAgeSeconds: number;
+  /** Users' current roles and session versions, checked on every write. */
+  sessionStates: SessionStates;
+  /** How long after max-age nginx may answer with its copy while courses cannot be reached. */
+  staleIfErrorSeconds: number;
 }
 
 /** Lesson content is up to 1 MiB of characters; the rest of the JSON fits in the remaining eighth. */
 const lessonBodyLimit = 1_048_576 + 131_072;
 const courseBodyLimit = 64 * 1024;
 
-const writers = requireRole('instructor', 'admin');
 const tags = ['courses'];
 const problems = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, problemSchema])) as Record<
@@ -56,11 +74,15 @@ function rejectInvalidLesson(request: FastifyRequest): void {
 }
 
 export const courseRoutes: FastifyPluginCallbackTypebox<CourseRoutesOptions> = (app, options, done) => {
-  const { service, publicMaxAgeSeconds } = options;
+  const { service, publicMaxAgeSeconds, staleIfErrorSeconds } = options;
+  // Writes check the current role and session, so a demotion or a password reset counts from the next request;
+  // reads do not, and stay free of any lookup.
+  const writers = requireCurrentRole(options.sessionStates, 'instructor', 'admin');
   const send = (request: FastifyRequest, reply: FastifyReply, representation: Representation) =>
     sendCached(request, reply, representation.entry, {
       personal: representation.personal,
-      maxAgeSeconds: publicMaxAgeSeconds,
+      ...releaseBoundedCaching(publicMaxAgeSeconds, representation.validUntil, Date.now()),
+      staleIfErrorSeconds,
     });
 
   app.get(
@@ -153,7 +175,8 @@ export const courseRoutes: FastifyPluginCallbackTypebox<CourseRoutesOptions> = (
     {
       schema: {
         tags,
-        summary: "A course's lessons with their content, by position",
+        summary:
+          "A course's lessons with their content, by position (learners: none yet for unopened sections)",
         params: courseParams,
         response: { 200: Type.Array(lessonSchema), ...problems(404, 422) },
       },
@@ -167,9 +190,9 @@ export const courseRoutes: FastifyPluginCallbackTypebox<CourseRoutesOptions> = (
     {
       schema: {
         tags,
-        summary: 'One lesson',
+        summary: 'One lesson; 403 not_available_yet (with the date) to learners before its section opens',
         params: lessonParams,
-        response: { 200: lessonSchema, ...problems(404, 422) },
+        response: { 200: lessonSchema, ...problems(403, 404, 422) },
       },
     },
     async (request, reply) =>
@@ -237,6 +260,120 @@ export const courseRoutes: FastifyPluginCallbackTypebox<CourseRoutesOptions> = (
     },
     async (request, reply) => {
       await service.deleteLesson(requireUser(request), request.params.id, request.params.lesson_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/courses/:id/sections',
+    {
+      onRequest: writers,
+      bodyLimit: courseBodyLimit,
+      schema: {
+        tags,
+        summary: 'Add a section at a position (default: last), optionally released later (owner or admin)',
+        security: bearerSecurity,
+        params: courseParams,
+        body: createSectionBody,
+        response: { 201: sectionSchema, ...problems(401, 403, 404, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const section = await service.createSection(requireUser(request), request.params.id, request.body);
+      return reply.code(201).send(section);
+    },
+  );
+
+  app.put(
+    '/api/courses/:id/sections/:section_id',
+    {
+      onRequest: writers,
+      bodyLimit: courseBodyLimit,
+      schema: {
+        tags,
+        summary: 'Rename, move (`order`) or date a section (owner or admin)',
+        security: bearerSecurity,
+        params: sectionParams,
+        body: updateSectionBody,
+        response: { 200: sectionSchema, ...problems(401, 403, 404, 413, 422) },
+      },
+    },
+    async (request) => {
+      const { id, section_id: sectionId } = request.params;
+      return service.updateSection(requireUser(request), id, sectionId, request.body);
+    },
+  );
+
+  app.delete(
+    '/api/courses/:id/sections/:section_id',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: 'Delete a section; its lessons stay, in no section (owner or admin)',
+        security: bearerSecurity,
+        params: sectionParams,
+        response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteSection(requireUser(request), request.params.id, request.params.section_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/courses/:id/invites',
+    {
+      onRequest: writers,
+      bodyLimit: courseBodyLimit,
+      schema: {
+        tags,
+        summary: 'Create an invite code, optionally limited in uses and time (owner or admin)',
+        security: bearerSecurity,
+        params: courseParams,
+        body: createInviteBody,
+        response: { 201: inviteSchema, ...problems(401, 403, 404, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const invite = await service.createInvite(requireUser(request), request.params.id, request.body);
+      return reply.code(201).send(invite);
+    },
+  );
+
+  app.get(
+    '/api/courses/:id/invites',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: "A course's invite codes with their uses (owner or admin)",
+        security: bearerSecurity,
+        params: courseParams,
+        response: { 200: Type.Array(inviteSchema), ...problems(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const invites = await service.listInvites(requireUser(request), request.params.id);
+      return reply.header('cache-control', 'private, no-store').send(invites);
+    },
+  );
+
+  app.delete(
+    '/api/courses/:id/invites/:code',
+    {
+      onRequest: writers,
+      schema: {
+        tags,
+        summary: 'Revoke an invite code (owner or admin)',
+        security: bearerSecurity,
+        params: inviteParams,
+        response: { 204: Type.Null(), ...problems(401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await service.deleteInvite(requireUser(request), request.params.id, request.params.code);
       return reply.code(204).send(null);
     },
   );

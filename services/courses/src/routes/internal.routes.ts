@@ -1,15 +1,20 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { problemSchema } from '@lectern/kit';
 import type { CoursesService } from '../courses.service.js';
+import { Type } from '@sinclair/typebox';
 import {
   internalCourseParams,
+  internalInviteParams,
   internalLessonParams,
+  internalRedemptionParams,
   lessonRefSchema,
   outlineSchema,
+  redemptionBody,
+  redemptionSchema,
 } from './courses.schemas.js';
 
 /**
- * For the progress service only: nginx never routes /internal, so there is no token and no rate limit, and the
+ * For the progress and assessments services only: nginx never routes /internal, so there is no token and no rate limit, and the
  * routes stay out of the public API document. Drafts are answered too; progress applies the visibility rule.
  */
 export const internalRoutes: FastifyPluginCallbackTypebox<{ service: CoursesService }> = (
@@ -43,6 +48,38 @@ export const internalRoutes: FastifyPluginCallbackTypebox<{ service: CoursesServ
       },
     },
     async (request) => service.outline(request.params.course_id),
+  );
+
+  app.post(
+    '/internal/courses/:course_id/invites/:code/redemptions',
+    {
+      config,
+      schema: {
+        hide: true,
+        params: internalInviteParams,
+        body: redemptionBody,
+        response: { 200: redemptionSchema, 403: problemSchema, 422: problemSchema },
+      },
+    },
+    async (request) =>
+      service.redeemInvite(request.params.course_id, request.params.code, request.body.user_id),
+  );
+
+  app.delete(
+    '/internal/courses/:course_id/invites/:code/redemptions/:user_id',
+    {
+      config,
+      schema: {
+        hide: true,
+        params: internalRedemptionParams,
+        response: { 204: Type.Null(), 422: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const { course_id: courseId, code, user_id: userId } = request.params;
+      await service.releaseInvite(courseId, code, userId);
+      return reply.code(204).send(null);
+    },
   );
   done();
 };
