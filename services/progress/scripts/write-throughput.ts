@@ -35,7 +35,13 @@ let nextUserId = firstUserId;
 
 function nextCompletion(): Completion {
   nextUserId += 1;
-  return { userId: nextUserId, lessonId: 1 + (nextUserId % 50), courseId: 1 + (nextUserId % 5) };
+  return {
+    userId: nextUserId,
+    lessonId: 1 + (nextUserId % 50),
+    courseId: 1 + (nextUserId % 5),
+    totalLessons: 10,
+    enrol: false,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -70,11 +76,16 @@ async function measure(name: string, write: (completion: Completion) => Promise<
 
 async function run(database: Database): Promise<Result[]> {
   const repository = new ProgressRepository(database);
-  const batcher = new CompletionBatcher((completions) => repository.insertCompletions(completions), {
-    maxBatch: config.PROGRESS_BATCH_MAX,
-    windowMs: config.PROGRESS_BATCH_WINDOW_MS,
-    maxWrites: config.PROGRESS_BATCH_WRITES,
-  });
+  const batcher = new CompletionBatcher(
+    async (completions) => {
+      await repository.insertCompletions(completions);
+    },
+    {
+      maxBatch: config.PROGRESS_BATCH_MAX,
+      windowMs: config.PROGRESS_BATCH_WINDOW_MS,
+      maxWrites: config.PROGRESS_BATCH_WRITES,
+    },
+  );
   const results: Result[] = [];
   results.push(
     await measure('single-row insert per completion (progress only)', async (completion) => {
@@ -87,7 +98,7 @@ async function run(database: Database): Promise<Result[]> {
   );
   results.push(
     await measure('service statement per completion (progress + course_progress)', (completion) =>
-      repository.insertCompletions([completion]),
+      repository.insertCompletions([completion]).then(() => undefined),
     ),
   );
   results.push(

@@ -2,9 +2,11 @@ import type { JWTVerifyGetKey } from 'jose';
 import {
   createHttpApp,
   openInfrastructure,
+  openJobQueue,
   remoteKeySet,
   watchInfrastructure,
   type Infrastructure,
+  type InternalFetch,
 } from '@lectern/kit';
 import type { ProgressConfig } from './config.js';
 import type { FetchCourses } from './courses.client.js';
@@ -19,6 +21,8 @@ export interface BuildAppOverrides {
   logger?: boolean;
   /** How to reach the courses API; default `fetch` against COURSES_URL. */
   fetchCourses?: FetchCourses;
+  /** How to reach the auth API's /internal endpoints; default `fetch` against AUTH_URL. */
+  fetchAuth?: InternalFetch;
 }
 
 function keysFrom(config: ProgressConfig): JWTVerifyGetKey {
@@ -31,7 +35,8 @@ function keysFrom(config: ProgressConfig): JWTVerifyGetKey {
 /** The standalone progress service: infrastructure, migrations, the kit's HTTP app and the progress routes. */
 export async function buildApp(config: ProgressConfig, overrides: BuildAppOverrides = {}) {
   const getKey = overrides.getKey ?? keysFrom(config);
-  const infrastructure = overrides.infrastructure ?? (await openInfrastructure(config, 'progress'));
+  const infrastructure =
+    overrides.infrastructure ?? (await openInfrastructure(config, 'progress', { jobs: 'enqueue' }));
   const ownsInfrastructure = overrides.infrastructure === undefined;
   try {
     await migrateProgress(infrastructure.database);
@@ -46,11 +51,19 @@ export async function buildApp(config: ProgressConfig, overrides: BuildAppOverri
     });
     if (ownsInfrastructure) app.addHook('onClose', () => infrastructure.close());
     watchInfrastructure(app, infrastructure);
+    let jobs = infrastructure.jobs;
+    if (!jobs) {
+      const ownJobs = await openJobQueue(config, infrastructure.database, 'progress', 'enqueue');
+      app.addHook('onClose', () => ownJobs.close());
+      jobs = ownJobs;
+    }
     await app.register(progressService, {
       config,
       database: infrastructure.database,
       cache: infrastructure.cache,
       fetchCourses: overrides.fetchCourses,
+      fetchAuth: overrides.fetchAuth,
+      jobs,
     });
     return app;
   } catch (error) {

@@ -11,3 +11,5 @@ export {
 } from './courses.client.js';
 export { migrateProgress } from './migrate.js';
 export { progressService, type ProgressServiceOptions } from './plugin.js';
+export { registerProgressJobs } from './jobs/progress.jobs.js';
+export { analyticsSql } from './analytics/analytics.repository.js';

@@ -3,7 +3,7 @@ import { CompletionBatcher } from '../src/completions.batcher.js';
 import type { Completion } from '../src/progress.repository.js';
 
 function completion(userId: number, lessonId = 1): Completion {
-  return { userId, lessonId, courseId: 1 };
+  return { userId, lessonId, courseId: 1, totalLessons: 3, enrol: false };
 }
 
 /** A write that records each batch it is given and succeeds. */

@@ -235,7 +235,7 @@ describe('GET /api/progress/courses/:course_id', () => {
 });
 
 describe('GET /api/progress/my/courses', () => {
-  it('when a student has started several courses, then each summary is listed, most recently active first', async () => {
+  it('when a student is enrolled in several courses, then each summary is listed, newest enrolment first', async () => {
     const student = await newUser(harness);
     const courses = [
       await createCourse(harness, instructor, 2),
@@ -257,9 +257,9 @@ describe('GET /api/progress/my/courses', () => {
 
     const [a, b, c] = courses.map((course) => course.id);
     const listed = [...firstPage.json<Summary[]>(), ...secondPage.json<Summary[]>()];
-    expect(listed.map((item) => item.course_id)).toEqual([a, c, b]);
-    expect(listed.map((item) => item.percent)).toEqual([100, 50, 100]);
-    expect(listed[0]).toEqual(await summary(harness.progress, student, a ?? 0));
+    expect(listed.map((item) => item.course_id)).toEqual([c, b, a]);
+    expect(listed.map((item) => item.percent)).toEqual([50, 100, 100]);
+    expect(listed[2]).toEqual(await summary(harness.progress, student, a ?? 0));
     expect(firstPage.headers['x-total-count']).toBe('3');
     expect(firstPage.headers.link).toBe('</api/progress/my/courses?limit=2&offset=2>; rel="next"');
     expect(secondPage.headers.link).toBeUndefined();

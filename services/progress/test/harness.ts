@@ -58,6 +58,7 @@ export async function startHarness(progressEnv: Record<string, string> = {}): Pr
 
   const courses = await buildCoursesApp(coursesConfig, {
     getKey: issuer.getKey,
+    loadSessionState: issuer.loadSessionState,
     logger: false,
     infrastructure: shared ?? (await open()),
   });

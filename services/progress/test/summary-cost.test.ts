@@ -96,7 +96,11 @@ async function addCrowd(course: CourseFixture, students: number): Promise<void> 
 async function analyze(): Promise<void> {
   await harness.infrastructure.database.query('analyze progress.progress');
   await harness.infrastructure.database.query('analyze progress.course_progress');
+  await harness.infrastructure.database.query('analyze progress.enrollments');
 }
+
+/** What a course summary may read per lesson of the course, whatever the plan. */
+const ROWS_PER_LESSON = 3;
 
 describe('reading summaries', () => {
   it('when a user has 10,000 completions, then a course summary reads as few rows as with 10', async () => {
@@ -115,9 +119,10 @@ describe('reading summaries', () => {
     const heavyCost = await rowsExamined(progressSql.completionsOfLessons, [heavy.id, course.lessonIds]);
 
     expect(lightCost.rows).toBeGreaterThan(0);
-    expect(heavyCost.rows / lightCost.rows, `${heavyCost.plan} vs ${lightCost.plan}`).toBeLessThanOrEqual(
-      1.5,
-    );
+    // The planner may probe each lesson (2 rows per lesson: the wanted id and its match) or hash-join the
+    // user's rows of the course; either way the rows read follow the course's lessons, not the user's history.
+    const bound = Math.max(1.5 * lightCost.rows, ROWS_PER_LESSON * course.lessonIds.length);
+    expect(heavyCost.rows, `${heavyCost.plan} vs ${lightCost.plan}`).toBeLessThanOrEqual(bound);
     expect(heavyCost.nodeTypes).not.toContain('Seq Scan');
     expect(await summary(harness.progress, heavy, course.id)).toMatchObject({
       completed_lesson_ids: course.lessonIds,
@@ -138,14 +143,15 @@ describe('reading summaries', () => {
 
     const lightPage = await rowsExamined(progressSql.completionsPage, [light.id, 10, 0]);
     const heavyPage = await rowsExamined(progressSql.completionsPage, [heavy.id, 10, 0]);
-    const coursesPage = await rowsExamined(progressSql.startedCoursesPage, [heavy.id, 10, 0]);
+    const coursesPage = await rowsExamined(progressSql.enrolledCoursesPage, [heavy.id, 10, 0]);
 
     expect(heavyPage.rows / lightPage.rows, `${heavyPage.plan} vs ${lightPage.plan}`).toBeLessThanOrEqual(
       1.5,
     );
     expect(heavyPage.nodeTypes).not.toContain('Sort');
+    // The heavy user's history is completions, not enrolments: its /my/courses page is one enrolment, which the
+    // planner may sort in memory; what matters is that it reads about a page of rows, not the history.
     expect(coursesPage.rows).toBeLessThanOrEqual(15);
-    expect(coursesPage.nodeTypes).not.toContain('Sort');
     const mine = await harness.progress.inject({ url: '/api/progress/my?limit=5', headers: heavy.headers });
     expect(mine.headers['x-total-count']).toBe('10000');
   });

@@ -6,10 +6,18 @@ import type { ProgressService } from '../progress.service.js';
 import {
   completeLessonSchema,
   courseSummaryRouteSchema,
+  enrollSchema,
   myCompletionsSchema,
   myCoursesSchema,
+  rosterSchema,
+  seatsSchema,
   uncompleteLessonSchema,
+  unenrollSchema,
 } from './progress.schemas.js';
+
+function wantsCsv(request: FastifyRequest): boolean {
+  return /\btext\/csv\b/i.test(request.headers.accept ?? '');
+}
 
 /** X-Total-Count, and a Link to the next page when there is one. */
 function paginate(request: FastifyRequest, reply: FastifyReply, page: Page, total: number): void {
@@ -46,13 +54,77 @@ export const progressRoutes: FastifyPluginCallbackTypebox<{ service: ProgressSer
   });
 
   app.get('/api/progress/my/courses', { schema: myCoursesSchema }, async (request, reply) => {
-    const { items, total } = await service.startedCourses(requireUser(request), request.query);
+    const { items, total } = await service.enrolledCourses(requireUser(request), request.query);
     paginate(request, reply, request.query, total);
     return items;
   });
 
   app.get('/api/progress/courses/:course_id', { schema: courseSummaryRouteSchema }, async (request) =>
     service.courseSummary(requireUser(request), request.params.course_id),
+  );
+
+  app.post(
+    '/api/progress/courses/:course_id/enrollment',
+    {
+      schema: enrollSchema,
+      // The body is optional: a POST without one is an enrolment without a code.
+      preValidation: (request, _reply, next) => {
+        // The type says the schema holds, which it does only after this.
+        const raw = request as { body: unknown };
+        raw.body ??= {};
+        next();
+      },
+    },
+    async (request, reply) => {
+      const code = request.body.invite_code;
+      const { enrollment, created } = await service.enroll(
+        requireUser(request),
+        request.params.course_id,
+        code,
+      );
+      return reply.code(created ? 201 : 200).send(enrollment);
+    },
+  );
+
+  app.delete(
+    '/api/progress/courses/:course_id/enrollment',
+    { schema: unenrollSchema },
+    async (request, reply) => {
+      await service.unenroll(requireUser(request), request.params.course_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/progress/courses/:course_id/enrollments',
+    { schema: rosterSchema },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const courseId = request.params.course_id;
+      if (wantsCsv(request)) {
+        const csv = Buffer.from(await service.rosterCsv(user, courseId), 'utf8');
+        // Bytes are sent as they are: the JSON response schema does not apply to them.
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="course-${courseId}-roster.csv"`)
+          .send(csv as unknown as never);
+      }
+      const { items, total } = await service.roster(user, courseId, request.query);
+      paginate(request, reply, request.query, total);
+      return items;
+    },
+  );
+  done();
+};
+
+/** Routes anyone may call, signed in or not. */
+export const publicProgressRoutes: FastifyPluginCallbackTypebox<{ service: ProgressService }> = (
+  app,
+  { service },
+  done,
+) => {
+  app.get('/api/progress/courses/:course_id/seats', { schema: seatsSchema }, async (request) =>
+    service.seatCount(request.params.course_id),
   );
   done();
 };
