@@ -10,6 +10,8 @@ export default defineConfig({
       'apps/*/test/**/*.test.ts',
       'deploy/test/**/*.test.ts',
       'bench/test/**/*.test.ts',
+      'scripts/test/**/*.test.ts',
+      'chaos/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 120_000,

@@ -9,7 +9,15 @@ const entries = {
   'services/auth': ['src/index.ts', 'src/server.ts', 'src/cli.ts'],
   'services/courses': ['src/index.ts', 'src/server.ts'],
   'services/progress': ['src/index.ts', 'src/server.ts'],
-  'apps/platform': ['src/server.ts', 'src/migrate.ts'],
+  'services/assessments': ['src/index.ts', 'src/server.ts'],
+  'apps/platform': [
+    'src/server.ts',
+    'src/migrate.ts',
+    'src/demo-cli.ts',
+    'src/db-export.ts',
+    'src/db-import.ts',
+  ],
+  'apps/worker': ['src/index.ts', 'src/server.ts'],
 };
 
 const started = Date.now();

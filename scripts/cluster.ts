@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderNginxConfig } from '../deploy/nginx/render.mjs';
 
-export const services = ['auth', 'courses', 'progress'] as const;
+export const services = ['auth', 'courses', 'progress', 'assessments'] as const;
 export type Service = (typeof services)[number];
 
 export interface ClusterOptions {
@@ -20,25 +20,35 @@ export interface ClusterOptions {
   port?: number;
   /** First replica port; service s, replica i listens on basePort + 100 * s + i. */
   basePort?: number;
-  /** nginx's loopback-only port for service-to-service calls (progress → courses /internal). */
+  /** nginx's loopback-only port for service-to-service calls (progress, assessments → courses, progress). */
   internalPort?: number;
   /** Seconds an anonymous catalog answer stays fresh in nginx: the staleness bound (1). */
   cacheValidSeconds?: number;
   /** Extra environment for every replica (e.g. RATE_LIMIT_MAX for a benchmark). */
   env?: Record<string, string>;
   /** Where replicas' output goes; default: inherited (the terminal). */
-  output?: 'inherit' | 'ignore' | ((service: Service, index: number, chunk: string) => void);
+  output?: 'inherit' | 'ignore' | ((service: ProcessName, index: number, chunk: string) => void);
   /** Restart replicas that exit on their own (true). */
   restart?: boolean;
+  /**
+   * How long every process may take to answer its readiness (default 300 s). Nine Node processes loading at once
+   * on a busy 2-core machine took over a minute; the limit is generous so that only a real failure ends the wait.
+   */
+  readyTimeoutMs?: number;
   root?: string;
 }
 
+/** The processes the cluster runs: each service's replicas behind nginx, and one job worker. */
+export type ProcessName = Service | 'worker';
+
 export interface Replica {
-  service: Service;
+  service: ProcessName;
   index: number;
   port: number;
   child: ChildProcess | null;
   starts: number;
+  /** The last lines the process wrote (stdout and stderr), for errors. */
+  outputTail: string[];
 }
 
 export interface Cluster {
@@ -46,11 +56,11 @@ export interface Cluster {
   internalUrl: string;
   runDir: string;
   replicas: Replica[];
-  replica(service: Service, index: number): Replica;
+  replica(service: ProcessName, index: number): Replica;
   /** Sends a signal to one replica; with restart on, the cluster starts it again after it exits. */
-  kill(service: Service, index: number, signal?: NodeJS.Signals): void;
+  kill(service: ProcessName, index: number, signal?: NodeJS.Signals): void;
   /** SIGTERM, wait for the drain and the exit, start again, wait until ready. */
-  restartReplica(service: Service, index: number): Promise<void>;
+  restartReplica(service: ProcessName, index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,21 +76,44 @@ function nginxVersion(): string {
   return /nginx\/(\d+\.\d+\.\d+)/.exec(result.stderr)?.[1] ?? '1.22.1';
 }
 
-async function waitFor(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (!isAlive()) throw new ClusterError(`process for ${url} exited before it was ready`);
+/** Default for ClusterOptions.readyTimeoutMs. */
+export const defaultReadyTimeoutMs = 300_000;
+/** A process that has exited this many times while the cluster waited for it is crash-looping: stop waiting. */
+const crashLoopStarts = 4;
+/** Lines of each process's latest output kept for the error that says why it never became ready. */
+const outputTailLines = 20;
+
+interface ReadyWait {
+  url: string;
+  timeoutMs: number;
+  /** Why waiting is pointless now (a process that keeps crashing, nginx gone), or null to go on. */
+  hopeless?: () => string | null;
+  /** More to say when the wait fails (the process's last output). */
+  explain?: () => string;
+}
+
+/** Polls `url` until it answers 2xx: the real condition, not a fixed sleep. */
+async function waitFor({ url, timeoutMs, hopeless, explain }: ReadyWait): Promise<void> {
+  const started = Date.now();
+  let lastError = 'no answer yet';
+  for (;;) {
+    const reason = hopeless?.();
+    if (reason) throw new ClusterError(`${url}: ${reason}${explain ? `\n${explain()}` : ''}`);
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
       if (response.ok) return;
       lastError = `status ${response.status}`;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
     }
-    await new Promise((done) => setTimeout(done, 100));
+    if (Date.now() - started > timeoutMs) {
+      throw new ClusterError(
+        `${url} not ready after ${Math.round(timeoutMs / 1000)} s (last: ${lastError})${explain ? `\n${explain()}` : ''}`,
+      );
+    }
+    await new Promise((done) => setTimeout(done, 250));
   }
-  throw new ClusterError(`${url} not ready after ${timeoutMs} ms (${lastError})`);
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -95,8 +128,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const basePort = options.basePort ?? 3101;
   const internalPort = options.internalPort ?? port + 1;
   requireTool('nginx', 'install it with `apt-get install nginx-light` (Debian), then run again');
-  for (const service of services) {
-    if (!existsSync(join(root, `services/${service}/dist/server.js`))) {
+  for (const entry of [...services.map((service) => `services/${service}`), 'apps/worker']) {
+    if (!existsSync(join(root, `${entry}/dist/server.js`))) {
       throw new ClusterError('the services are not built: run `npm run build` first');
     }
   }
@@ -114,6 +147,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     TRUSTED_PROXIES: '127.0.0.1',
     AUTH_JWKS_URL: `http://127.0.0.1:${internalPort}/api/auth/.well-known/jwks.json`,
     COURSES_URL: `http://127.0.0.1:${internalPort}`,
+    AUTH_URL: `http://127.0.0.1:${internalPort}`,
+    PROGRESS_URL: `http://127.0.0.1:${internalPort}`,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     DB_POOL_SIZE: '4',
     DB_MAX_OVERFLOW: '8',
     LOG_LEVEL: 'warn',
@@ -130,32 +166,50 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     throw new ClusterError(`migrations failed:\n${migrated.stderr || migrated.stdout}`);
   }
 
-  const replicas: Replica[] = services.flatMap((service, serviceIndex) =>
-    Array.from({ length: replicasPerService }, (_unused, index) => ({
-      service,
-      index,
-      port: basePort + 100 * serviceIndex + index,
+  const replicas: Replica[] = [
+    ...services.flatMap((service, serviceIndex) =>
+      Array.from({ length: replicasPerService }, (_unused, index) => ({
+        service,
+        index,
+        port: basePort + 100 * serviceIndex + index,
+        child: null,
+        starts: 0,
+        outputTail: [],
+      })),
+    ),
+    // One worker runs every service's jobs (mail); more would only share the same queue.
+    {
+      service: 'worker',
+      index: 0,
+      port: basePort + 100 * services.length,
       child: null,
       starts: 0,
-    })),
-  );
+      outputTail: [],
+    },
+  ];
   let stopping = false;
   const restartOnExit = options.restart ?? true;
 
   const launch = (replica: Replica): ChildProcess => {
     const output = options.output ?? 'inherit';
-    const child = spawn(process.execPath, [join(root, `services/${replica.service}/dist/server.js`)], {
+    const entry =
+      replica.service === 'worker'
+        ? 'apps/worker/dist/server.js'
+        : `services/${replica.service}/dist/server.js`;
+    // Always piped, so the last lines are at hand when a process never becomes ready; passed on as asked.
+    const child = spawn(process.execPath, [join(root, entry)], {
       env: { ...sharedEnv, PORT: String(replica.port) },
-      stdio: [
-        'ignore',
-        typeof output === 'function' ? 'pipe' : output,
-        typeof output === 'function' ? 'pipe' : output,
-      ],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (typeof output === 'function') {
-      child.stdout?.on('data', (chunk: Buffer) => output(replica.service, replica.index, chunk.toString()));
-      child.stderr?.on('data', (chunk: Buffer) => output(replica.service, replica.index, chunk.toString()));
-    }
+    const forward = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      const text = chunk.toString();
+      replica.outputTail.push(...text.split('\n').filter((line) => line.length > 0));
+      replica.outputTail.splice(0, Math.max(0, replica.outputTail.length - outputTailLines));
+      if (typeof output === 'function') output(replica.service, replica.index, text);
+      else if (output === 'inherit') stream.write(chunk);
+    };
+    child.stdout.on('data', forward(process.stdout));
+    child.stderr.on('data', forward(process.stderr));
     replica.child = child;
     replica.starts += 1;
     child.once('exit', (code, signal) => {
@@ -172,7 +226,27 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     return child;
   };
 
-  const readyUrl = (replica: Replica) => `http://127.0.0.1:${replica.port}/health/ready`;
+  const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
+  /**
+   * Until the replica answers ready. A process that exits meanwhile is started again by `launch` and waited for
+   * (a worker can lose a startup race once); one that keeps exiting is a real failure, reported with its output.
+   */
+  const waitReady = (replica: Replica, startsBefore = 0) =>
+    waitFor({
+      url: `http://127.0.0.1:${replica.port}/health/ready`,
+      timeoutMs: readyTimeoutMs,
+      hopeless: () => {
+        if (stopping) return 'the cluster is stopping';
+        if (replica.starts - startsBefore >= crashLoopStarts && replica.child === null) {
+          return `${replica.service}#${replica.index} exited ${replica.starts - startsBefore} times while starting`;
+        }
+        if (!restartOnExit && replica.child === null) return `${replica.service}#${replica.index} exited`;
+        return null;
+      },
+      explain: () =>
+        `${replica.service}#${replica.index} (started ${replica.starts} time(s)) last wrote:\n` +
+        (replica.outputTail.map((line) => `  ${line}`).join('\n') || '  (nothing)'),
+    });
   let nginx: ChildProcess | null = null;
 
   const stop = async () => {
@@ -192,9 +266,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     // auth first: the others fetch its JWKS through nginx's internal port once they verify a token.
     for (const replica of replicas) launch(replica);
-    await Promise.all(
-      replicas.map((replica) => waitFor(readyUrl(replica), 60_000, () => replica.child !== null)),
-    );
+    await Promise.all(replicas.map((replica) => waitReady(replica)));
 
     const nginxDir = join(runDir, 'nginx');
     mkdirSync(nginxDir, { recursive: true });
@@ -230,13 +302,18 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
     );
     const nginxProcess = nginx;
-    await waitFor(`http://127.0.0.1:${port}/health`, 15_000, () => nginxProcess.exitCode === null);
+    await waitFor({
+      url: `http://127.0.0.1:${port}/health`,
+      timeoutMs: readyTimeoutMs,
+      hopeless: () => (nginxProcess.exitCode === null ? null : `nginx exited with ${nginxProcess.exitCode}`),
+      explain: () => `nginx's errors: ${join(nginxDir, 'error.log')}`,
+    });
   } catch (error) {
     await stop();
     throw error;
   }
 
-  const find = (service: Service, index: number): Replica => {
+  const find = (service: ProcessName, index: number): Replica => {
     const found = replicas.find((replica) => replica.service === service && replica.index === index);
     if (!found) throw new ClusterError(`no replica ${service}#${index}`);
     return found;
@@ -262,7 +339,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         if (Date.now() > deadline) throw new ClusterError(`${service}#${index} did not come back`);
         await new Promise((done) => setTimeout(done, 50));
       }
-      await waitFor(readyUrl(replica), 60_000, () => replica.child !== null);
+      await waitReady(replica, startsBefore);
     },
     stop,
   };
@@ -298,7 +375,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(
-    `\n  Lectern cluster: ${cluster.url} — nginx in front of ${replicas} replica(s) each of auth, courses, progress\n` +
+    `\n  Lectern cluster: ${cluster.url} — nginx in front of ${replicas} replica(s) each of auth, courses, progress, assessments, and a job worker\n` +
       cluster.replicas
         .map((replica) => `    ${replica.service}#${replica.index} 127.0.0.1:${replica.port}`)
         .join('\n') +

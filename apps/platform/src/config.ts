@@ -1,3 +1,4 @@
+import { assessmentsConfigSchema } from '@lectern/assessments';
 import { authConfigSchema } from '@lectern/auth';
 import { coursesConfigSchema } from '@lectern/courses';
 import { baseConfigSchema } from '@lectern/kit';
@@ -12,12 +13,15 @@ export const platformConfigSchema = Type.Object({
   ...authConfigSchema.properties,
   ...coursesConfigSchema.properties,
   ...progressConfigSchema.properties,
+  ...assessmentsConfigSchema.properties,
   ...baseConfigSchema.properties,
   WEB_ROOT: Type.String({ default: 'apps/web/dist', description: 'the built web app served at /' }),
-  DEMO_DATA: Type.Boolean({
-    default: true,
-    description: 'on first start with an empty catalog, create demo courses and accounts',
-  }),
+  DEMO_DATA: Type.Optional(
+    Type.Boolean({
+      description:
+        'on first start with an empty catalog, create demo courses and accounts with known passwords; unset = only when NODE_ENV=development; refused in production',
+    }),
+  ),
 });
 
 export type PlatformConfig = Static<typeof platformConfigSchema>;

@@ -14,6 +14,8 @@ export async function registerWebApp(app: FastifyInstance, webRoot: string): Pro
     root: webRoot,
     wildcard: false,
     index: false,
+    // The build wrote .br and .gz beside each hashed asset (apps/web/vite.config.ts): sent as they are.
+    preCompressed: true,
     setHeaders(reply, path) {
       const cacheControl = path.includes('/assets/')
         ? 'public, max-age=31536000, immutable'

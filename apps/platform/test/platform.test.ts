@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import type { HttpApp, Infrastructure } from '@lectern/kit';
 import { testConfig, unique } from '@lectern/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +27,9 @@ function fakeWebRoot(): string {
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>Lectern</title><div id="root"></div>');
   writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log("app")');
+  // What the build writes beside a hashed asset (apps/web/vite.config.ts).
+  writeFileSync(join(root, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log("app")'));
+  writeFileSync(join(root, 'assets', 'index-abc123.js.gz'), gzipSync('console.log("app")'));
   return root;
 }
 
@@ -41,6 +45,8 @@ describe('the all-in-one platform', () => {
       ADMIN_PASSWORD: 'admin-password-1',
       PASSWORD_HASH_MEMORY_KIB: '1024',
       PASSWORD_HASH_TIME_COST: '1',
+      // Its own rate-limit counters: other test files sign in from the same address at the same time.
+      CACHE_PREFIX: unique('lectern-platform-'),
     });
     ({ app, infrastructure } = await buildPlatform(config, { logger: false }));
     await app.ready();
@@ -58,19 +64,26 @@ describe('the all-in-one platform', () => {
       dependencies: {
         postgres: 'up',
         redis: process.env.REDIS_URL ? 'up' : 'disabled',
+        ...(process.env.REDIS_URL ? { rate_limits: 'up' } : {}),
       },
     });
     expect(infrastructure.database.kind).toBe(process.env.DATABASE_URL ? 'postgres' : 'pglite');
   });
 
-  it("when the three services are registered, then each keeps codERROR's health path and one docs page lists them all", async () => {
-    for (const url of ['/health', '/api/auth/health', '/api/courses/health', '/api/progress/health']) {
+  it("when the four services are registered, then each keeps codERROR's health path and one docs page lists them all", async () => {
+    for (const url of [
+      '/health',
+      '/api/auth/health',
+      '/api/courses/health',
+      '/api/progress/health',
+      '/api/assessments/health',
+    ]) {
       const response = await app.inject({ method: 'GET', url });
       expect(response.json()).toEqual({ status: 'ok' });
     }
     const docs = await app.inject({ method: 'GET', url: '/api/docs/json' });
     const paths = Object.keys(docs.json<{ paths: object }>().paths);
-    for (const path of ['/api/auth/login', '/api/courses', '/api/progress/my']) {
+    for (const path of ['/api/auth/login', '/api/courses', '/api/progress/my', '/api/assessments/quizzes']) {
       expect(paths.some((documented) => documented.startsWith(path))).toBe(true);
     }
   });
@@ -100,8 +113,8 @@ describe('the all-in-one platform', () => {
     await held;
     const text = during.body;
     for (const name of sevenMetrics) expect(text).toContain(`# TYPE ${name} `);
-    expect(text).toMatch(/db_query_duration_seconds_count\{operation="select"\} [1-9]/);
-    expect(text).toMatch(/db_queries_total\{operation="select"\} [1-9]/);
+    expect(text).toMatch(/db_query_duration_seconds_count\{operation="select",pool="primary"\} [1-9]/);
+    expect(text).toMatch(/db_queries_total\{operation="select",pool="primary"\} [1-9]/);
     expect(text).toMatch(/cache_hits_total\{cache="[^"]+"\} [1-9]/);
     expect(text).toMatch(
       /http_requests_total\{method="GET",route="\/api\/courses\/?",status_code="200"\} [1-9]/,
@@ -122,38 +135,107 @@ describe('the all-in-one platform', () => {
     const asset = await app.inject({ method: 'GET', url: '/assets/index-abc123.js' });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const brotli = await app.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    expect(brotli.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(brotli.rawPayload).toString()).toBe('console.log("app")');
+    const gzipped = await app.inject({
+      method: 'GET',
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzipped.rawPayload).toString()).toBe('console.log("app")');
+    expect(asset.headers['content-encoding']).toBeUndefined();
+    expect(asset.body).toBe('console.log("app")');
     const missingAsset = await app.inject({ method: 'GET', url: '/assets/gone.js' });
     expect(missingAsset.statusCode).toBe(404);
     const unknownApi = await app.inject({ method: 'GET', url: '/api/nothing-here' });
     expect(unknownApi.statusCode).toBe(404);
     expect(unknownApi.headers['content-type']).toContain('application/problem+json');
+    expect(unknownApi.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
   });
 });
 
 describe('demo data', () => {
-  it('when the catalog is empty, then demo courses and the three demo logins are created, once', async () => {
-    const config = testConfig(platformConfigSchema, {
-      DATABASE_URL: undefined,
-      REDIS_URL: undefined,
-      DATA_DIR: 'memory://',
-      PASSWORD_HASH_MEMORY_KIB: '1024',
-      PASSWORD_HASH_TIME_COST: '1',
-    });
-    const { app, infrastructure } = await buildPlatform(config, { logger: false });
-    try {
-      expect(await seedDemoData(app, infrastructure.database, config)).toBe(true);
-      expect(await seedDemoData(app, infrastructure.database, config)).toBe(false);
-      const catalog = await app.inject({ method: 'GET', url: '/api/courses?limit=10' });
-      const titles = catalog.json<{ title: string }[]>().map((course) => course.title);
-      expect(titles).toEqual(['Основы Python', 'FastAPI для бэкенда', 'Git и GitHub для разработчика']);
-      for (const login of demoLogins) {
-        const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: login });
-        expect(response.statusCode).toBe(200);
+  it(
+    'when the catalog is empty, then demo courses and the three demo logins are created, once',
+    { timeout: 120_000 },
+    async () => {
+      const config = testConfig(platformConfigSchema, {
+        DATABASE_URL: undefined,
+        REDIS_URL: undefined,
+        DATA_DIR: 'memory://',
+        PASSWORD_HASH_MEMORY_KIB: '1024',
+        PASSWORD_HASH_TIME_COST: '1',
+      });
+      const { app, infrastructure } = await buildPlatform(config, { logger: false });
+      try {
+        expect(await seedDemoData(app, infrastructure.database, config)).toBe(true);
+        expect(await seedDemoData(app, infrastructure.database, config)).toBe(false);
+        const catalog = await app.inject({ method: 'GET', url: '/api/courses?limit=10' });
+        const titles = catalog.json<{ title: string }[]>().map((course) => course.title);
+        expect(titles).toEqual([
+          'Основы Python',
+          'FastAPI для бэкенда',
+          'Git и GitHub для разработчика',
+          'SQL и PostgreSQL',
+          'Закрытый семинар по архитектуре',
+          'Проверь себя: Python',
+        ]);
+        const courses = catalog.json<{ id: number; enrollment: string }[]>();
+        const sectioned = await app.inject({ method: 'GET', url: `/api/courses/${courses[3]?.id ?? 0}` });
+        const sections = sectioned.json<{
+          sections: { available_from: string | null; lesson_ids: number[] }[];
+        }>().sections;
+        expect(sections).toHaveLength(2);
+        expect(sections[0]?.available_from).toBeNull();
+        const tomorrow = Date.parse(sections[1]?.available_from ?? '') - Date.now();
+        expect(tomorrow).toBeGreaterThan(23 * 3_600_000);
+        const locked = await app.inject({
+          method: 'GET',
+          url: `/api/courses/${courses[3]?.id ?? 0}/lessons/${sections[1]?.lesson_ids[0] ?? 0}`,
+        });
+        expect(locked.json()).toMatchObject({ code: 'not_available_yet' });
+        expect(courses[4]?.enrollment).toBe('invite');
+        const quizCourse = await app.inject({ method: 'GET', url: `/api/courses/${courses[5]?.id ?? 0}` });
+        const quizLessonId = quizCourse.json<{ lessons: { id: number }[] }>().lessons[0]?.id ?? 0;
+        const instructorLogin = await app.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: demoLogins[1],
+        });
+        const questionKinds = async (lessonId: number) => {
+          const quiz = await app.inject({
+            method: 'GET',
+            url: `/api/assessments/quizzes/${lessonId}`,
+            headers: {
+              authorization: `Bearer ${instructorLogin.json<{ access_token: string }>().access_token}`,
+            },
+          });
+          return quiz.json<{ questions: { kind: string }[] }>().questions.map((question) => question.kind);
+        };
+        const everyKind = ['single', 'multiple', 'true_false', 'short_text', 'numeric', 'essay'];
+        expect(await questionKinds(quizLessonId)).toEqual(everyKind);
+        const sqlCourse = await app.inject({ method: 'GET', url: `/api/courses/${courses[3]?.id ?? 0}` });
+        const sqlQuizLessons = sqlCourse
+          .json<{ lessons: { id: number; kind: string }[] }>()
+          .lessons.filter((lesson) => lesson.kind === 'quiz');
+        expect(sqlQuizLessons).toHaveLength(1);
+        expect(await questionKinds(sqlQuizLessons[0]?.id ?? 0)).toEqual(everyKind);
+        for (const login of demoLogins) {
+          const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: login });
+          expect(response.statusCode).toBe(200);
+        }
+      } finally {
+        await app.close();
       }
-    } finally {
-      await app.close();
-    }
-  });
+    },
+  );
 });
 
 describe('README', () => {

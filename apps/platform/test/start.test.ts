@@ -13,6 +13,8 @@ interface Started {
 async function npmStart(dataDir: string, port: number): Promise<Started> {
   const env: Record<string, string | undefined> = {
     ...process.env,
+    // As a laptop start: vitest sets NODE_ENV=test, and demo data is made only in development.
+    NODE_ENV: 'development',
     DATA_DIR: dataDir,
     PORT: String(port),
     LOG_LEVEL: 'warn',
@@ -53,7 +55,7 @@ describe('npm start on the embedded defaults', () => {
     expect(first.output()).toContain('demo data created');
     expect(first.output()).toContain(`http://localhost:${port}`);
     const catalog = await fetch(`http://127.0.0.1:${port}/api/courses?limit=10`);
-    expect(((await catalog.json()) as unknown[]).length).toBe(3);
+    expect(((await catalog.json()) as unknown[]).length).toBe(6);
     expect(await stop(first.child)).toBe(0);
 
     const second = await npmStart(dataDir, port);
@@ -66,7 +68,7 @@ describe('npm start on the embedded defaults', () => {
       });
       expect(login.status).toBe(200);
       const again = await fetch(`http://127.0.0.1:${port}/api/courses?limit=10`);
-      expect(((await again.json()) as unknown[]).length).toBe(3);
+      expect(((await again.json()) as unknown[]).length).toBe(6);
       const page = await fetch(`http://127.0.0.1:${port}/courses/1`);
       expect(page.headers.get('content-type')).toContain('text/html');
     } finally {
