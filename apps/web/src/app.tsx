@@ -6,15 +6,36 @@ import { Loading } from './components/loading';
 import { RequireAuth } from './components/require-auth';
 import { I18nProvider, LANGUAGE_NAMES, LANGUAGES, useI18n, type Language } from './i18n/i18n';
 import { CatalogPage } from './pages/catalog.page';
-import { CoursePage } from './pages/course.page';
-import { LoginPage, RegisterPage } from './pages/auth.page';
-import { MyLearningPage } from './pages/my-learning.page';
+import { CoursePage } from './pages/learn/course.page';
+import { LoginPage, RegisterPage } from './pages/account/sign-in.page';
+import { VerifyEmailBanner } from './components/verify-email-banner';
+import { ForgotPasswordPage } from './pages/account/forgot-password.page';
+import { ResetPasswordPage } from './pages/account/reset-password.page';
+import { VerifyEmailPage } from './pages/account/verify-email.page';
+import { SsoLandingPage } from './pages/account/sso.page';
+import { MyLearningPage } from './pages/learn/my-learning.page';
 import { NotFoundPage } from './pages/not-found.page';
 
-const LessonPage = lazy(() => import('./pages/lesson.page').then((m) => ({ default: m.LessonPage })));
-const StudioPage = lazy(() => import('./pages/studio.page').then((m) => ({ default: m.StudioPage })));
+const LessonPage = lazy(() => import('./pages/learn/lesson.page').then((m) => ({ default: m.LessonPage })));
+const StudioPage = lazy(() => import('./pages/studio/studio.page').then((m) => ({ default: m.StudioPage })));
 const StudioCoursePage = lazy(() =>
-  import('./pages/studio-course.page').then((m) => ({ default: m.StudioCoursePage })),
+  import('./pages/studio/studio-course.page').then((m) => ({ default: m.StudioCoursePage })),
+);
+const RosterPage = lazy(() => import('./pages/studio/roster.page').then((m) => ({ default: m.RosterPage })));
+const AnalyticsPage = lazy(() =>
+  import('./pages/studio/analytics.page').then((m) => ({ default: m.AnalyticsPage })),
+);
+const QuizStatsPage = lazy(() =>
+  import('./pages/studio/quiz-stats.page').then((m) => ({ default: m.QuizStatsPage })),
+);
+const QuizEditorPage = lazy(() =>
+  import('./pages/studio/quiz-editor.page').then((m) => ({ default: m.QuizEditorPage })),
+);
+const GradingQueuePage = lazy(() =>
+  import('./pages/studio/grading-queue.page').then((m) => ({ default: m.GradingQueuePage })),
+);
+const CertificatePage = lazy(() =>
+  import('./pages/certificates/certificate.page').then((m) => ({ default: m.CertificatePage })),
 );
 const AdminPage = lazy(() => import('./pages/admin.page').then((m) => ({ default: m.AdminPage })));
 
@@ -22,6 +43,31 @@ const AdminPage = lazy(() => import('./pages/admin.page').then((m) => ({ default
 function parseId(value: string | undefined): number | null {
   const id = Number(value);
   return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** The page `render` makes of the named route parameters read as ids, or the not-found page when one is not. */
+function withIds<Name extends string>(
+  params: Partial<Record<Name, string>>,
+  names: readonly Name[],
+  render: (ids: Record<Name, number>) => ReactNode,
+): ReactNode {
+  const ids = {} as Record<Name, number>;
+  for (const name of names) {
+    const id = parseId(params[name]);
+    if (id === null) return <NotFoundPage />;
+    ids[name] = id;
+  }
+  return render(ids);
+}
+
+/** The studio's pages: instructors and admins only. */
+function StudioOnly({ children }: { children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <RequireAuth roles={STUDIO_ROLES} forbiddenMessage={t.studio.instructorsOnly}>
+      {children}
+    </RequireAuth>
+  );
 }
 
 function NavLink({ href, testId, children }: { href: string; testId: string; children: ReactNode }) {
@@ -152,52 +198,100 @@ function Header() {
 }
 
 function Routes() {
-  const { t } = useI18n();
   return (
     <Suspense fallback={<Loading />}>
       <Switch>
         <Route path="/" component={CatalogPage} />
         <Route path="/courses/:id">
-          {(params) => {
-            const id = parseId(params.id);
-            return id === null ? <NotFoundPage /> : <CoursePage id={id} />;
-          }}
+          {(params) => withIds(params, ['id'], ({ id }) => <CoursePage id={id} />)}
         </Route>
         <Route path="/courses/:id/lessons/:lessonId">
-          {(params) => {
-            const courseId = parseId(params.id);
-            const lessonId = parseId(params.lessonId);
-            return courseId === null || lessonId === null ? (
-              <NotFoundPage />
-            ) : (
-              <LessonPage courseId={courseId} lessonId={lessonId} />
-            );
-          }}
+          {(params) =>
+            withIds(params, ['id', 'lessonId'], ({ id, lessonId }) => (
+              <LessonPage courseId={id} lessonId={lessonId} />
+            ))
+          }
+        </Route>
+        <Route path="/courses/:id/lessons/:lessonId/attempts/:attemptId">
+          {(params) =>
+            withIds(params, ['id', 'lessonId', 'attemptId'], ({ id, lessonId, attemptId }) => (
+              <RequireAuth>
+                <LessonPage courseId={id} lessonId={lessonId} attemptId={attemptId} />
+              </RequireAuth>
+            ))
+          }
         </Route>
         <Route path="/login" component={LoginPage} />
         <Route path="/register" component={RegisterPage} />
+        <Route path="/account/forgot-password" component={ForgotPasswordPage} />
+        <Route path="/account/reset-password" component={ResetPasswordPage} />
+        <Route path="/account/verify-email" component={VerifyEmailPage} />
+        <Route path="/account/sso" component={SsoLandingPage} />
         <Route path="/my">
           <RequireAuth>
             <MyLearningPage />
           </RequireAuth>
         </Route>
         <Route path="/studio">
-          <RequireAuth roles={STUDIO_ROLES} forbiddenMessage={t.studio.instructorsOnly}>
+          <StudioOnly>
             <StudioPage />
-          </RequireAuth>
+          </StudioOnly>
         </Route>
         <Route path="/studio/courses/:id">
-          {(params) => {
-            const id = parseId(params.id);
-            return id === null ? (
-              <NotFoundPage />
-            ) : (
-              <RequireAuth roles={STUDIO_ROLES} forbiddenMessage={t.studio.instructorsOnly}>
+          {(params) =>
+            withIds(params, ['id'], ({ id }) => (
+              <StudioOnly>
                 <StudioCoursePage id={id} />
-              </RequireAuth>
-            );
-          }}
+              </StudioOnly>
+            ))
+          }
         </Route>
+        <Route path="/studio/courses/:id/roster">
+          {(params) =>
+            withIds(params, ['id'], ({ id }) => (
+              <StudioOnly>
+                <RosterPage id={id} />
+              </StudioOnly>
+            ))
+          }
+        </Route>
+        <Route path="/studio/courses/:id/analytics">
+          {(params) =>
+            withIds(params, ['id'], ({ id }) => (
+              <StudioOnly>
+                <AnalyticsPage id={id} />
+              </StudioOnly>
+            ))
+          }
+        </Route>
+        <Route path="/studio/courses/:id/quizzes/:lessonId/stats">
+          {(params) =>
+            withIds(params, ['id', 'lessonId'], ({ id, lessonId }) => (
+              <StudioOnly>
+                <QuizStatsPage courseId={id} lessonId={lessonId} />
+              </StudioOnly>
+            ))
+          }
+        </Route>
+        <Route path="/studio/courses/:id/quizzes/:lessonId">
+          {(params) =>
+            withIds(params, ['id', 'lessonId'], ({ id, lessonId }) => (
+              <StudioOnly>
+                <QuizEditorPage courseId={id} lessonId={lessonId} />
+              </StudioOnly>
+            ))
+          }
+        </Route>
+        <Route path="/studio/courses/:id/quizzes/:lessonId/grading">
+          {(params) =>
+            withIds(params, ['id', 'lessonId'], ({ id, lessonId }) => (
+              <StudioOnly>
+                <GradingQueuePage courseId={id} lessonId={lessonId} />
+              </StudioOnly>
+            ))
+          }
+        </Route>
+        <Route path="/certificates/:id">{(params) => <CertificatePage id={params.id} />}</Route>
         <Route path="/admin">
           <RequireAuth roles={['admin']}>
             <AdminPage />
@@ -235,6 +329,7 @@ function Layout() {
         {t.nav.skipToContent}
       </a>
       <Header />
+      <VerifyEmailBanner />
       <main id="main" ref={main} tabIndex={-1} className="container main">
         {auth.state.status === 'error' && (
           <div className="stack">

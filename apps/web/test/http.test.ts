@@ -1,37 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, onSessionExpired, requestJson, requestPage } from '../src/api/http';
-import { readSession, writeSession, type Session } from '../src/api/session';
+import { readSession, writeSession } from '../src/api/session';
+import { jsonResponse, memoryStorage, session } from './fetch-stub';
 
 type FetchArgs = [string, RequestInit];
-
-function memoryStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (key) => items.get(key) ?? null,
-    key: (index) => [...items.keys()][index] ?? null,
-    removeItem: (key) => items.delete(key),
-    setItem: (key, value) => items.set(key, value),
-  };
-}
-
-function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  const type = status >= 400 ? 'application/problem+json' : 'application/json';
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type, ...headers } });
-}
-
-function session(overrides: Partial<Session> = {}): Session {
-  return {
-    accessToken: 'access-1',
-    refreshToken: 'refresh-1',
-    expiresAt: Date.now() + 10 * 60_000,
-    lifetimeMs: 15 * 60_000,
-    ...overrides,
-  };
-}
 
 function authorization(init: RequestInit | undefined): string | undefined {
   return (init?.headers as Record<string, string> | undefined)?.authorization;
@@ -44,6 +16,7 @@ beforeEach(() => {
   vi.stubGlobal('navigator', {});
   vi.stubGlobal('fetch', fetchMock);
   fetchMock.mockReset();
+  writeSession(null);
 });
 
 afterEach(() => {
@@ -69,14 +42,13 @@ describe('requests with a session', () => {
     expect(authorization(fetchMock.mock.calls[0]?.[1])).toBeUndefined();
   });
 
-  it('refreshes once on 401, retries, and keeps the rotated refresh token', async () => {
+  it('refreshes once on 401 through the refresh cookie, retries, and keeps the new access token in memory only', async () => {
     writeSession(session());
     fetchMock
       .mockResolvedValueOnce(jsonResponse(401, { detail: 'expired', code: 'invalid_token' }))
       .mockResolvedValueOnce(
         jsonResponse(200, {
           access_token: 'access-2',
-          refresh_token: 'refresh-2',
           token_type: 'bearer',
           expires_in: 900,
         }),
@@ -87,9 +59,14 @@ describe('requests with a session', () => {
 
     const [refreshUrl, refreshInit] = fetchMock.mock.calls[1] ?? [];
     expect(refreshUrl).toBe('/api/auth/refresh');
-    expect(JSON.parse(refreshInit?.body as string)).toEqual({ refresh_token: 'refresh-1' });
+    expect(JSON.parse(refreshInit?.body as string)).toEqual({});
+    expect((refreshInit?.headers as Record<string, string>)['x-refresh-token-mode']).toBe('cookie');
     expect(authorization(fetchMock.mock.calls[2]?.[1])).toBe('Bearer access-2');
-    expect(readSession()?.refreshToken).toBe('refresh-2');
+    expect(readSession()?.accessToken).toBe('access-2');
+    const stored = Array.from({ length: localStorage.length }, (_, i) =>
+      localStorage.getItem(localStorage.key(i) ?? ''),
+    );
+    expect(stored.join(' ')).not.toContain('access-2');
   });
 
   it('shares one refresh between requests that fail together', async () => {
@@ -167,7 +144,7 @@ describe('requests with a session', () => {
       .mockResolvedValueOnce(jsonResponse(503, { detail: 'down' }, { 'retry-after': '2' }));
 
     await expect(requestJson('/api/auth/me', { auth: 'required' })).rejects.toMatchObject({ status: 503 });
-    expect(readSession()?.refreshToken).toBe('refresh-1');
+    expect(readSession()?.accessToken).toBe('access-1');
   });
 
   it('uses the token another tab already rotated instead of rotating it again', async () => {
@@ -175,7 +152,7 @@ describe('requests with a session', () => {
     writeSession(stale);
     fetchMock.mockImplementationOnce(() => {
       // Another tab refreshes while this request is in flight.
-      writeSession(session({ accessToken: 'access-other', refreshToken: 'refresh-other' }));
+      writeSession(session({ accessToken: 'access-other' }));
       return Promise.resolve(jsonResponse(401, { detail: 'expired' }));
     });
     fetchMock.mockResolvedValueOnce(jsonResponse(200, { id: 1 }));

@@ -1,12 +1,22 @@
 import type { Page, Role, TokenPair, User } from './api.types';
-import { requestJson, requestPage, requestVoid, signIn, signOutLocally, withQuery } from './http';
-import { readSession } from './session';
+import {
+  REFRESH_COOKIE_MODE,
+  refreshSession,
+  requestJson,
+  requestPage,
+  requestVoid,
+  signIn,
+  signOutLocally,
+  withQuery,
+} from './http';
+import { detectLanguage } from '../i18n/i18n';
 
 export async function login(email: string, password: string): Promise<void> {
   const tokens = await requestJson<TokenPair>('/api/auth/login', {
     method: 'POST',
     auth: 'none',
     body: { email, password },
+    headers: REFRESH_COOKIE_MODE,
   });
   signIn(tokens);
 }
@@ -15,22 +25,17 @@ export async function register(email: string, password: string): Promise<void> {
   await requestJson<Pick<User, 'id' | 'email' | 'role'>>('/api/auth/register', {
     method: 'POST',
     auth: 'none',
-    body: { email, password },
+    // The account's mail is written in the language the user signed up in.
+    body: { email, password, locale: detectLanguage() },
   });
   await login(email, password);
 }
 
-/** Revokes the refresh token on the server (best effort) and forgets the session here. */
+/** Revokes the refresh cookie's session on the server (best effort) and forgets the session here. */
 export async function logout(): Promise<void> {
-  const session = readSession();
   signOutLocally();
-  if (session === null) return;
   try {
-    await requestVoid('/api/auth/logout', {
-      method: 'POST',
-      auth: 'none',
-      body: { refresh_token: session.refreshToken },
-    });
+    await requestVoid('/api/auth/logout', { method: 'POST', auth: 'none', body: {} });
   } catch {
     // The local session is gone either way; the refresh token will expire on its own.
   }
@@ -53,4 +58,27 @@ export function changeRole(userId: number, role: Role): Promise<User> {
     auth: 'required',
     body: { role },
   });
+}
+
+/** A single sign-on provider, for its "Sign in with …" button. */
+export interface SsoProvider {
+  id: string;
+  name: string;
+}
+
+export function listSsoProviders(signal?: AbortSignal): Promise<SsoProvider[]> {
+  return requestJson<SsoProvider[]>('/api/auth/oidc/providers', { auth: 'none', signal });
+}
+
+/**
+ * Where the browser goes to sign in at `provider`: the server redirects to it, and its callback brings the browser
+ * back to /account/sso with the refresh cookie set (no token in any URL), then on to `next`.
+ */
+export function ssoLoginHref(provider: string, next: string, locale: string): string {
+  return withQuery(`/api/auth/oidc/${encodeURIComponent(provider)}/login`, { next, locale });
+}
+
+/** After the callback: the refresh cookie it set becomes this tab's session. False when there was none to take. */
+export async function finishSsoSignIn(): Promise<boolean> {
+  return (await refreshSession(null)) !== null;
 }

@@ -1,5 +1,12 @@
 import type { FieldError, Page, Problem, TokenPair } from './api.types';
-import { readSession, sessionFromTokens, subscribeSession, writeSession, type Session } from './session';
+import {
+  hasSignedInBefore,
+  readSession,
+  sessionFromTokens,
+  subscribeSession,
+  writeSession,
+  type Session,
+} from './session';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -12,9 +19,19 @@ export type AuthMode = 'none' | 'optional' | 'required';
 export interface RequestOptions {
   method?: HttpMethod;
   body?: unknown;
+  /** A text/plain body instead of `body`'s JSON (e.g. a GIFT quiz). */
+  text?: string;
   auth?: AuthMode;
   signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** The media type asked for; JSON unless said otherwise. */
+  accept?: string;
+  /** `no-cache` revalidates with the server: for reading back what the user just changed. */
+  cache?: RequestCache;
 }
+
+/** Asks auth for the refresh token as an HttpOnly cookie instead of a JSON field script could read. */
+export const REFRESH_COOKIE_MODE = { 'x-refresh-token-mode': 'cookie' };
 
 /** A failed request: the server's problem+json, or status 0 when the network failed. */
 export class ApiError extends Error {
@@ -95,13 +112,13 @@ export function onSessionExpired(listener: () => void): () => void {
 }
 
 function expireSession(): void {
-  if (readSession() === null) return;
+  if (readSession() === null && !hasSignedInBefore()) return;
   writeSession(null);
   for (const listener of expiryListeners) listener();
 }
 
 async function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
-  // Tabs share one refresh token; rotating it twice would look like reuse and revoke the family.
+  // Tabs share one refresh cookie; rotating it twice at once would look like reuse and revoke the family.
   if ('locks' in navigator) return navigator.locks.request('lectern.refresh', task);
   return task();
 }
@@ -109,21 +126,21 @@ async function withRefreshLock<T>(task: () => Promise<T>): Promise<T> {
 let inFlightRefresh: Promise<Session | null> | null = null;
 
 /**
- * Exchanges `used`'s refresh token for a new pair, once per tab at a time and once across tabs.
- * Resolves to null when the server refused it (the session is then over); throws when the
- * server could not be asked (network, 429, 5xx), leaving the session in place.
+ * Trades the refresh cookie for a new access token (and the next cookie), once per tab at a time and once
+ * across tabs. `used` is the session whose token failed or is expiring (null when restoring on load).
+ * Resolves to null when the server refused it (the session is then over); throws when the server could not
+ * be asked (network, 429, 5xx), leaving the session in place.
  */
-export function refreshSession(used: Session): Promise<Session | null> {
+export function refreshSession(used: Session | null): Promise<Session | null> {
   inFlightRefresh ??= withRefreshLock(async () => {
     const current = readSession();
-    if (current === null) return null;
-    if (current.refreshToken !== used.refreshToken && current.expiresAt - Date.now() > EXPIRY_MARGIN_MS) {
+    if (current !== null && current !== used && current.expiresAt - Date.now() > EXPIRY_MARGIN_MS) {
       return current;
     }
     const response = await rawFetch('/api/auth/refresh', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ refresh_token: current.refreshToken }),
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...REFRESH_COOKIE_MODE },
+      body: '{}',
     });
     if (response.ok) {
       const renewed = sessionFromTokens((await response.json()) as TokenPair);
@@ -141,21 +158,33 @@ export function refreshSession(used: Session): Promise<Session | null> {
   return inFlightRefresh;
 }
 
-async function currentSession(): Promise<Session | null> {
+/** After a reload (memory is empty): a new access token through the refresh cookie, if this browser has one. */
+export async function restoreSession(): Promise<Session | null> {
   const session = readSession();
+  if (session !== null || !hasSignedInBefore()) return session;
+  return refreshSession(null);
+}
+
+async function currentSession(): Promise<Session | null> {
+  const session = readSession() ?? (await restoreSession().catch(() => null));
   if (session === null || session.expiresAt - Date.now() > EXPIRY_MARGIN_MS) return session;
   return refreshSession(session);
 }
 
 function buildInit(options: RequestOptions, session: Session | null): RequestInit {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = {
+    accept: options.accept ?? 'application/json',
+    ...options.headers,
+  };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.text !== undefined) headers['content-type'] = 'text/plain; charset=utf-8';
   if (session !== null) headers.authorization = `Bearer ${session.accessToken}`;
   return {
     method: options.method ?? 'GET',
     headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    body: options.text ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     signal: options.signal,
+    cache: options.cache,
   };
 }
 
@@ -185,6 +214,11 @@ export async function requestJson<T>(path: string, options?: RequestOptions): Pr
 
 export async function requestVoid(path: string, options?: RequestOptions): Promise<void> {
   await send(path, options);
+}
+
+export async function requestBlob(path: string, options?: RequestOptions): Promise<Blob> {
+  const response = await send(path, options);
+  return response.blob();
 }
 
 export async function requestPage<T>(path: string, options?: RequestOptions): Promise<Page<T>> {

@@ -1,76 +1,58 @@
 import type { TokenPair } from './api.types';
 
-/** The signed-in user's tokens as kept in localStorage (shared by every tab of the app). */
+/**
+ * The signed-in user's access token, kept in this tab's memory only: nothing a script injected into the page
+ * could read from storage later. The refresh token is an HttpOnly cookie the server sets; a reload gets a
+ * new access token through it (restoreSession in http.ts).
+ */
 export interface Session {
   accessToken: string;
-  refreshToken: string;
   /** Epoch milliseconds at which the access token expires. */
   expiresAt: number;
   /** The access token's full lifetime, to decide how early to refresh it. */
   lifetimeMs: number;
 }
 
-const STORAGE_KEY = 'lectern.session';
+/** Not a secret: only whether a refresh cookie is worth trying on load, and a sign-in/out signal to other tabs. */
+const SIGNED_IN_KEY = 'lectern.signed-in';
 
-let memoryFallback: string | null = null;
+let current: Session | null = null;
 const listeners = new Set<() => void>();
 
-function readRaw(): string | null {
+function setSignedIn(signedIn: boolean): void {
   try {
-    return localStorage.getItem(STORAGE_KEY);
+    if (signedIn) localStorage.setItem(SIGNED_IN_KEY, '1');
+    else localStorage.removeItem(SIGNED_IN_KEY);
   } catch {
-    return memoryFallback;
+    // Storage disabled: this tab still works; a reload asks for a sign-in.
   }
 }
 
-function writeRaw(value: string | null): void {
-  memoryFallback = value;
+/** Whether this browser signed in and has not signed out since: a refresh cookie may be there. */
+export function hasSignedInBefore(): boolean {
   try {
-    if (value === null) localStorage.removeItem(STORAGE_KEY);
-    else localStorage.setItem(STORAGE_KEY, value);
+    return localStorage.getItem(SIGNED_IN_KEY) === '1';
   } catch {
-    // Storage disabled (private mode, quota): the in-memory copy keeps this tab signed in.
+    return false;
   }
-}
-
-function isSession(value: unknown): value is Session {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Record<string, unknown>;
-  return (
-    typeof candidate.accessToken === 'string' &&
-    typeof candidate.refreshToken === 'string' &&
-    typeof candidate.expiresAt === 'number' &&
-    typeof candidate.lifetimeMs === 'number'
-  );
 }
 
 export function readSession(): Session | null {
-  const raw = readRaw();
-  if (raw === null) return null;
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    return isSession(parsed) ? parsed : null;
-  } catch {
-    return null;
-  }
+  return current;
 }
 
 export function sessionFromTokens(tokens: TokenPair, now = Date.now()): Session {
   const lifetimeMs = Math.max(0, tokens.expires_in) * 1000;
-  return {
-    accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
-    expiresAt: now + lifetimeMs,
-    lifetimeMs,
-  };
+  return { accessToken: tokens.access_token, expiresAt: now + lifetimeMs, lifetimeMs };
 }
 
 export function writeSession(session: Session | null): void {
-  writeRaw(session === null ? null : JSON.stringify(session));
+  current = session;
+  setSignedIn(session !== null);
   for (const listener of listeners) listener();
 }
 
-/** Calls `listener` whenever the session changes, in this tab or in another one. */
+/** Calls `listener` whenever the session changes, in this tab or (signing in or out) in another one. */
 export function subscribeSession(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -78,7 +60,8 @@ export function subscribeSession(listener: () => void): () => void {
 
 if (typeof window !== 'undefined') {
   window.addEventListener('storage', (event) => {
-    if (event.key !== STORAGE_KEY && event.key !== null) return;
+    if (event.key !== SIGNED_IN_KEY && event.key !== null) return;
+    if (!hasSignedInBefore()) current = null;
     for (const listener of listeners) listener();
   });
 }

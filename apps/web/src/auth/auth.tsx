@@ -2,8 +2,8 @@ import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, 
 import { useLocation } from 'wouter';
 import * as authApi from '../api/auth.api';
 import type { Role, User } from '../api/api.types';
-import { ApiError, onSessionExpired, startSessionKeeper } from '../api/http';
-import { readSession, subscribeSession } from '../api/session';
+import { ApiError, onSessionExpired, restoreSession, startSessionKeeper } from '../api/http';
+import { hasSignedInBefore, readSession, subscribeSession } from '../api/session';
 
 export type AuthState =
   | { status: 'loading' }
@@ -31,15 +31,26 @@ export function loginPath(path: string): string {
   return path === '/' ? '/login' : `/login?next=${encodeURIComponent(path)}`;
 }
 
-/** `next` from the query string, if it is a path on this site (never another origin). */
-export function safeNext(next: string | null): string {
-  if (next === null || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
+/**
+ * `next` from the query string as a path on this site. It is parsed as a URL against this origin, as the
+ * browser would, so `//evil`, `/\\evil` and `/\t/evil` (the URL parser drops tabs and newlines) all resolve
+ * elsewhere and give '/'. Only a same-origin path, search and hash come back.
+ */
+export function safeNext(next: string | null, origin = window.location.origin): string {
+  if (next === null || !next.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== origin) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<AuthState>(() =>
-    readSession() === null ? { status: 'anonymous' } : { status: 'loading' },
+    readSession() === null && !hasSignedInBefore() ? { status: 'anonymous' } : { status: 'loading' },
   );
   const [sessionExpired, setSessionExpired] = useState(false);
   const [, navigate] = useLocation();
@@ -53,8 +64,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const loadUser = useCallback(async () => {
     const load = ++loadCount.current;
-    if (readSession() === null) {
-      setState({ status: 'anonymous' });
+    const session = await restoreSession().catch(() => null);
+    if (session === null) {
+      if (load === loadCount.current) setState({ status: 'anonymous' });
       return;
     }
     setState((current) => (current.status === 'authenticated' ? current : { status: 'loading' }));
@@ -70,10 +82,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const stopKeeper = startSessionKeeper();
-    if (readSession() !== null) void loadUser();
+    if (readSession() !== null || hasSignedInBefore()) void loadUser();
 
     const stopSession = subscribeSession(() => {
-      const hasSession = readSession() !== null;
+      const hasSession = readSession() !== null || hasSignedInBefore();
       if (!hasSession) {
         loadCount.current++;
         setState({ status: 'anonymous' });

@@ -1,16 +1,19 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { useT } from '../i18n/i18n';
 
 interface ConfirmDialogProps {
   message: string | null;
   onConfirm: () => void;
   onCancel: () => void;
+  /** The confirming button's label; "Delete" by default. */
+  confirmLabel?: string;
 }
 
 /** A modal confirmation (native <dialog>: focus is trapped and Escape cancels). Open while `message` is set. */
-export function ConfirmDialog({ message, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ message, onConfirm, onCancel, confirmLabel }: ConfirmDialogProps) {
   const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
+  const messageId = useId();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -23,14 +26,14 @@ export function ConfirmDialog({ message, onConfirm, onCancel }: ConfirmDialogPro
     <dialog
       ref={ref}
       className="dialog"
-      aria-labelledby="confirm-dialog-message"
+      aria-labelledby={messageId}
       data-testid="confirm-dialog"
       onCancel={(event) => {
         event.preventDefault();
         onCancel();
       }}
     >
-      <p id="confirm-dialog-message">{message}</p>
+      <p id={messageId}>{message}</p>
       <div className="dialog-actions">
         <button
           type="button"
@@ -42,7 +45,7 @@ export function ConfirmDialog({ message, onConfirm, onCancel }: ConfirmDialogPro
           {t.dialog.cancel}
         </button>
         <button type="button" className="button button-danger" onClick={onConfirm} data-testid="confirm-yes">
-          {t.dialog.confirm}
+          {confirmLabel ?? t.dialog.confirm}
         </button>
       </div>
     </dialog>

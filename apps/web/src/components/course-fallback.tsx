@@ -27,3 +27,11 @@ export function CourseFallback({ error, onRetry, backHref, backLabel }: CourseFa
   if (error !== undefined) return <ErrorMessage error={error} onRetry={onRetry} />;
   return <Loading />;
 }
+
+/** CourseFallback on the studio's pages about one course: "not found" leads back to the studio. */
+export function StudioCourseFallback({ error, onRetry }: Pick<CourseFallbackProps, 'error' | 'onRetry'>) {
+  const t = useT();
+  return (
+    <CourseFallback error={error} onRetry={onRetry} backHref="/studio" backLabel={t.studio.backToStudio} />
+  );
+}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/http';
+import { en, type Messages } from '../i18n/en.messages';
 import { useT } from '../i18n/i18n';
 
 /** Seconds left of a 429's `Retry-After`, counting down once a second. */
@@ -25,6 +26,11 @@ interface ErrorMessageProps {
   testId?: string;
 }
 
+/** Codes whose message the dictionaries carry (in the reader's language, unlike the server's `detail`). */
+function isKnownProblem(code: string | undefined): code is keyof Messages['problems'] {
+  return code !== undefined && Object.hasOwn(en.problems, code);
+}
+
 /** Shows a failed request: the server's `detail`, a retry countdown for 429, or a network hint. */
 export function ErrorMessage({ error, onRetry, testId = 'error-message' }: ErrorMessageProps) {
   const t = useT();
@@ -36,6 +42,8 @@ export function ErrorMessage({ error, onRetry, testId = 'error-message' }: Error
     text = left !== null && left > 0 ? t.errors.rateLimited(left) : t.errors.rateLimitedOver;
   } else if (error instanceof ApiError && error.status === 0) {
     text = t.errors.network;
+  } else if (error instanceof ApiError && isKnownProblem(error.code)) {
+    text = t.problems[error.code];
   } else if (error instanceof ApiError && error.detail) {
     text = error.detail;
   } else {

@@ -1,6 +1,6 @@
 import type { CourseProgress, LessonSummary } from '../api/api.types';
 import { ApiError } from '../api/http';
-import { getCourseProgress } from '../api/progress.api';
+import { getCourseProgress, listMyCourseProgress } from '../api/progress.api';
 
 /** The caller's progress in a course; an untouched course (404 from the server) counts as zero. */
 export async function loadProgress(courseId: number, signal: AbortSignal): Promise<CourseProgress | null> {
@@ -47,4 +47,10 @@ export function continueLessonId(
   const completed = new Set(progress?.completed_lesson_ids ?? []);
   const next = progress?.next_lesson_id ?? lessons.find((lesson) => !completed.has(lesson.id))?.id;
   return next ?? lessons[0]?.id ?? null;
+}
+
+/** Whether the caller holds a seat in the course: `my/courses` lists exactly the enrolled courses. */
+export async function isEnrolled(courseId: number, signal: AbortSignal): Promise<boolean> {
+  const courses = await listMyCourseProgress(signal);
+  return courses.some((summary) => summary.course_id === courseId);
 }

@@ -1,24 +1,27 @@
-import { useEffect } from 'react';
-import { Link, useLocation } from 'wouter';
-import type { CourseDetail, CourseProgress } from '../api/api.types';
-import { getCourse } from '../api/courses.api';
-import { loginPath, useAuth } from '../auth/auth';
-import { useDocumentTitle } from '../components/document-title';
-import { CourseFallback } from '../components/course-fallback';
-import { ErrorMessage } from '../components/error-message';
-import { Loading } from '../components/loading';
-import { ProgressBar } from '../components/progress-bar';
-import { useT } from '../i18n/i18n';
-import { continueLessonId, loadProgress } from '../lib/progress';
-import { useResource } from '../lib/use-resource';
+import { useEffect, useState } from 'react';
+import { Link, useLocation, useSearchParams } from 'wouter';
+import type { CourseDetail, CourseProgress } from '../../api/api.types';
+import { getCourse } from '../../api/courses.api';
+import { loginPath, useAuth } from '../../auth/auth';
+import { useDocumentTitle } from '../../components/document-title';
+import { CourseFallback } from '../../components/course-fallback';
+import { ErrorMessage } from '../../components/error-message';
+import { Loading } from '../../components/loading';
+import { ProgressBar } from '../../components/progress-bar';
+import { useT } from '../../i18n/i18n';
+import { readingOrder } from '../../lib/outline';
+import { continueLessonId, isEnrolled, loadProgress } from '../../lib/progress';
+import { useResource } from '../../lib/use-resource';
+import { CourseOutline } from './course-outline';
+import { EnrollmentPanel } from './enrollment-panel';
 
 function ProgressPanel({ course, progress }: { course: CourseDetail; progress: CourseProgress | null }) {
   const t = useT();
-  const total = course.lessons.length;
+  const total = progress?.total_lessons ?? course.lessons.length;
   const done = progress?.completed_lessons ?? 0;
   const percent = Math.round(progress?.percent ?? 0);
   const finished = total > 0 && done >= total;
-  const target = continueLessonId(progress, course.lessons);
+  const target = continueLessonId(progress, readingOrder(course));
 
   return (
     <section
@@ -51,11 +54,19 @@ export function CoursePage({ id }: { id: number }) {
   const t = useT();
   const { user } = useAuth();
   const [pathname] = useLocation();
+  const [searchParams] = useSearchParams();
+  const inviteCode = searchParams.get('invite');
   // Readers fetch anonymously (shared caches can answer); authors and admins may be looking at a draft.
   const auth = user !== null && user.role !== 'student' ? 'optional' : 'none';
-  const course = useResource((signal) => getCourse(id, auth, signal), [id, auth]);
+  // After enrolling or leaving, the seat count must come from the server, not the browser's cache.
+  const [changedHere, setChangedHere] = useState(false);
+  const course = useResource((signal) => getCourse(id, auth, signal, changedHere), [id, auth]);
   const progress = useResource(
     (signal) => (user === null ? Promise.resolve(null) : loadProgress(id, signal)),
+    [id, user?.id],
+  );
+  const enrolled = useResource(
+    (signal) => (user === null ? Promise.resolve(null) : isEnrolled(id, signal)),
     [id, user?.id],
   );
   useDocumentTitle(course.data?.title);
@@ -78,7 +89,14 @@ export function CoursePage({ id }: { id: number }) {
 
   const data = course.data;
   const completed = new Set(progress.data?.completed_lesson_ids ?? []);
-  const firstLesson = data.lessons[0];
+  const firstLesson = readingOrder(data)[0];
+  const seesEverything = user !== null && (user.role === 'admin' || user.id === data.owner_id);
+  const onEnrollmentChange = (): void => {
+    setChangedHere(true);
+    enrolled.reload();
+    progress.reload();
+    course.reload();
+  };
 
   return (
     <article className="stack-lg course-page">
@@ -102,18 +120,27 @@ export function CoursePage({ id }: { id: number }) {
         )}
       </header>
 
+      <EnrollmentPanel
+        course={data}
+        enrolled={enrolled.data ?? null}
+        inviteCode={inviteCode}
+        onChange={onEnrollmentChange}
+      />
+
       {user !== null ? (
         progress.error !== undefined && progress.data === undefined ? (
           <ErrorMessage error={progress.error} onRetry={progress.reload} />
         ) : progress.data === undefined ? (
           <Loading />
         ) : (
-          <ProgressPanel course={data} progress={progress.data} />
+          (enrolled.data === true || data.enrollment === 'open') && (
+            <ProgressPanel course={data} progress={progress.data} />
+          )
         )
       ) : (
-        <section className="panel">
-          <div className="actions">
-            {firstLesson !== undefined && (
+        firstLesson !== undefined && (
+          <section className="panel">
+            <div className="actions">
               <Link
                 href={`/courses/${data.id}/lessons/${firstLesson.id}`}
                 className="button"
@@ -121,50 +148,19 @@ export function CoursePage({ id }: { id: number }) {
               >
                 {t.course.start}
               </Link>
-            )}
-            <Link
-              href={loginPath(pathname)}
-              className="button button-secondary"
-              data-testid="sign-in-to-track"
-            >
-              {t.course.signInToTrack}
-            </Link>
-          </div>
-        </section>
+              <Link
+                href={loginPath(pathname)}
+                className="button button-secondary"
+                data-testid="sign-in-to-track"
+              >
+                {t.course.signInToTrack}
+              </Link>
+            </div>
+          </section>
+        )
       )}
 
-      <section aria-labelledby="lessons-heading" className="stack">
-        <h2 id="lessons-heading">{t.course.lessonsHeading}</h2>
-        {data.lessons.length === 0 ? (
-          <p className="empty" data-testid="course-no-lessons">
-            {t.course.noLessons}
-          </p>
-        ) : (
-          <ol className="lesson-list" data-testid="lesson-list">
-            {data.lessons.map((lesson, index) => {
-              const done = completed.has(lesson.id);
-              return (
-                <li
-                  key={lesson.id}
-                  className={done ? 'lesson-item is-done' : 'lesson-item'}
-                  data-testid="lesson-item"
-                  data-lesson-id={lesson.id}
-                  data-completed={done}
-                >
-                  <Link href={`/courses/${data.id}/lessons/${lesson.id}`} className="lesson-link">
-                    <span className="lesson-number" aria-hidden="true">
-                      {done ? '✓' : index + 1}
-                    </span>
-                    <span className="visually-hidden">{t.course.lessonNumber(index + 1)}: </span>
-                    <span className="lesson-name">{lesson.title}</span>
-                    {done && <span className="visually-hidden"> ({t.common.completed})</span>}
-                  </Link>
-                </li>
-              );
-            })}
-          </ol>
-        )}
-      </section>
+      <CourseOutline course={data} completed={completed} seesEverything={seesEverything} />
     </article>
   );
 }

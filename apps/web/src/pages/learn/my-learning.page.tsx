@@ -1,17 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import type { Completion, CourseDetail, CourseProgress } from '../api/api.types';
-import { getCourse } from '../api/courses.api';
-import { isAbortError } from '../api/http';
-import { listMyCompletions, listMyCourseProgress } from '../api/progress.api';
-import { useAuth } from '../auth/auth';
-import { useDocumentTitle } from '../components/document-title';
-import { ErrorMessage } from '../components/error-message';
-import { Loading } from '../components/loading';
-import { ProgressBar } from '../components/progress-bar';
-import { useI18n } from '../i18n/i18n';
-import { continueLessonId } from '../lib/progress';
-import { useResource } from '../lib/use-resource';
+import type { Completion, CourseDetail, CourseProgress } from '../../api/api.types';
+import { getCourse } from '../../api/courses.api';
+import { isAbortError } from '../../api/http';
+import { listMyCompletions, listMyCourseProgress } from '../../api/progress.api';
+import { MyCertificates } from '../certificates/my-certificates';
+import { useAuth } from '../../auth/auth';
+import { useDocumentTitle } from '../../components/document-title';
+import { ErrorMessage } from '../../components/error-message';
+import { Loading } from '../../components/loading';
+import { ProgressBar } from '../../components/progress-bar';
+import { useI18n } from '../../i18n/i18n';
+import { continueLessonId } from '../../lib/progress';
+import { useResource } from '../../lib/use-resource';
 
 const TIMELINE_PAGE = 20;
 
@@ -242,6 +243,7 @@ export function MyLearningPage() {
           )}
         </>
       )}
+      <MyCertificates />
       {enrollments.data !== undefined && enrollments.data.length > 0 && <Timeline lessons={lessons} />}
     </div>
   );

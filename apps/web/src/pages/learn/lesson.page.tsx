@@ -1,26 +1,33 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import type { CourseDetail, CourseProgress } from '../api/api.types';
-import { ApiError } from '../api/http';
-import { getCourse, getLesson } from '../api/courses.api';
-import { completeLesson, uncompleteLesson } from '../api/progress.api';
-import { loginPath, useAuth } from '../auth/auth';
-import { useDocumentTitle } from '../components/document-title';
-import { CourseFallback } from '../components/course-fallback';
-import { ErrorMessage } from '../components/error-message';
-import { Loading } from '../components/loading';
-import { ProgressBar } from '../components/progress-bar';
-import { useT } from '../i18n/i18n';
-import { loadProgress, withLessonCompletion } from '../lib/progress';
-import { useResource } from '../lib/use-resource';
-import { MarkdownView } from '../markdown/markdown-view';
+import type { CourseDetail, LessonSummary } from '../../api/api.types';
+import { ApiError } from '../../api/http';
+import { getCourse, getLesson } from '../../api/courses.api';
+import { completeLesson, uncompleteLesson } from '../../api/progress.api';
+import { loginPath, useAuth } from '../../auth/auth';
+import { useDocumentTitle } from '../../components/document-title';
+import { CourseFallback } from '../../components/course-fallback';
+import { ErrorMessage } from '../../components/error-message';
+import { Loading } from '../../components/loading';
+import { LockIcon } from '../../components/lock-icon';
+import { useI18n, useT } from '../../i18n/i18n';
+import { isReleased, readingOrder, sectionOfLesson } from '../../lib/outline';
+import { loadProgress, withLessonCompletion } from '../../lib/progress';
+import { useResource } from '../../lib/use-resource';
+import { LessonBodyBoundary } from '../../markdown/lesson-body';
+import { MarkdownView } from '../../markdown/markdown-view';
+import { CompletionPanel } from './completion-panel';
+import { QuizIntro } from './quiz';
+import { QuizAttempt } from './quiz-attempt';
 
 function Contents({
   course,
+  lessons,
   lessonId,
   completed,
 }: {
   course: CourseDetail;
+  lessons: LessonSummary[];
   lessonId: number;
   completed: Set<number>;
 }) {
@@ -28,9 +35,10 @@ function Contents({
   return (
     <nav aria-label={t.lesson.contents} className="contents">
       <ol className="contents-list">
-        {course.lessons.map((lesson, index) => {
+        {lessons.map((lesson, index) => {
           const current = lesson.id === lessonId;
           const done = completed.has(lesson.id);
+          const locked = !isReleased(sectionOfLesson(course, lesson.id));
           return (
             <li key={lesson.id} className={done ? 'is-done' : undefined}>
               <Link
@@ -39,10 +47,11 @@ function Contents({
                 className="contents-link"
               >
                 <span className="lesson-number" aria-hidden="true">
-                  {done ? '✓' : index + 1}
+                  {done ? '✓' : locked ? <LockIcon /> : index + 1}
                 </span>
                 <span>{lesson.title}</span>
                 {done && <span className="visually-hidden"> ({t.common.completed})</span>}
+                {locked && <span className="visually-hidden"> ({t.outline.notAvailableYet})</span>}
               </Link>
             </li>
           );
@@ -52,94 +61,42 @@ function Contents({
   );
 }
 
-interface CompletionPanelProps {
-  course: CourseDetail;
-  lessonId: number;
-  progress: CourseProgress | null;
-  onToggle: (completed: boolean) => Promise<void>;
-}
-
-function CompletionPanel({ course, lessonId, progress, onToggle }: CompletionPanelProps) {
-  const t = useT();
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const button = useRef<HTMLButtonElement>(null);
-  const refocus = useRef(false);
-  const completed = progress?.completed_lesson_ids.includes(lessonId) ?? false;
-  const percent = Math.round(progress?.percent ?? 0);
-  const courseDone =
-    progress !== null && progress.total_lessons > 0 && progress.completed_lessons >= progress.total_lessons;
-
-  useEffect(() => {
-    // The button is swapped for its opposite; keep keyboard focus on it.
-    if (refocus.current) {
-      refocus.current = false;
-      button.current?.focus();
-    }
-  }, [completed]);
-
-  const toggle = (): void => {
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
-    refocus.current = true;
-    onToggle(!completed)
-      .catch((reason: unknown) => {
-        setError(reason);
-      })
-      .finally(() => {
-        setPending(false);
-      });
-  };
-
+/** A lesson of a section not yet released: its title and the date, no content. */
+function NotAvailableYet({
+  title,
+  availableFrom,
+}: {
+  title: string | undefined;
+  availableFrom: string | null | undefined;
+}) {
+  const { t, formatDateTime } = useI18n();
   return (
-    <section className="panel completion" aria-label={t.course.progressLabel}>
-      {completed ? (
-        <div className="completion-row">
-          <p className="completion-done" data-testid="lesson-completed">
-            <span className="check" aria-hidden="true">
-              ✓
-            </span>
-            {courseDone ? t.lesson.courseDone : t.lesson.done}
-          </p>
-          <button
-            ref={button}
-            type="button"
-            className="button button-secondary"
-            onClick={toggle}
-            aria-disabled={pending}
-            data-testid="undo-complete-button"
-          >
-            {t.lesson.undo}
-          </button>
-        </div>
-      ) : (
-        <button
-          ref={button}
-          type="button"
-          className="button button-large"
-          onClick={toggle}
-          aria-disabled={pending}
-          data-testid="complete-button"
-        >
-          {t.lesson.markComplete}
-        </button>
-      )}
-      <div className="progress-row">
-        <ProgressBar percent={percent} label={t.course.progressLabel} testId="lesson-progress" />
-        <span className="progress-percent" data-testid="lesson-progress-percent">
-          {t.common.percent(percent)}
-        </span>
+    <>
+      {title !== undefined && <h1 data-testid="lesson-title">{title}</h1>}
+      <div className="alert alert-info" role="alert" data-testid="lesson-not-available">
+        <p>
+          <LockIcon />
+          {availableFrom == null
+            ? t.lesson.notAvailableYet
+            : t.lesson.availableFrom(formatDateTime(availableFrom))}
+        </p>
       </div>
-      <p className="muted">
-        {t.course.progressSummary(progress?.completed_lessons ?? 0, course.lessons.length)}
-      </p>
-      {error !== undefined && <ErrorMessage error={error} />}
-    </section>
+    </>
   );
 }
 
-export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId: number }) {
+/** Polls progress this many times, a second apart, for the completion a passed quiz sends it. */
+const COMPLETION_POLLS = 20;
+const COMPLETION_POLL_MS = 1_000;
+
+interface LessonPageProps {
+  courseId: number;
+  lessonId: number;
+  /** A quiz lesson's attempt: taking it, or its result. */
+  attemptId?: number;
+}
+
+export function LessonPage({ courseId, lessonId, attemptId }: LessonPageProps) {
   const t = useT();
   const { user } = useAuth();
   const [pathname] = useLocation();
@@ -156,9 +113,33 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
   useDocumentTitle(lesson.data?.title);
   // The contents start open where there is room for them beside the lesson.
   const [contentsOpen] = useState(() => window.matchMedia('(min-width: 60rem)').matches);
+  const [awaitingCompletion, setAwaitingCompletion] = useState(false);
+  const polls = useRef(0);
+  const lessonCompleted = progress.data?.completed_lesson_ids.includes(lessonId) ?? false;
+  const reloadProgress = progress.reload;
+
+  // Passing a quiz completes its lesson on the server shortly after (assessments' outbox to progress): the outline
+  // and the course percent follow once progress has it.
+  const onQuizPassed = useCallback(() => setAwaitingCompletion(true), []);
+  useEffect(() => {
+    if (!awaitingCompletion || progress.loading) return;
+    if (lessonCompleted || polls.current >= COMPLETION_POLLS) {
+      setAwaitingCompletion(false);
+      polls.current = 0;
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        polls.current += 1;
+        reloadProgress();
+      },
+      polls.current === 0 ? 0 : COMPLETION_POLL_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [awaitingCompletion, lessonCompleted, progress.loading, reloadProgress]);
 
   const toggle = async (completed: boolean): Promise<void> => {
-    const lessons = course.data?.lessons ?? [];
+    const lessons = course.data === undefined ? [] : readingOrder(course.data);
     progress.setData((current) =>
       withLessonCompletion(current ?? null, courseId, lessons, lessonId, completed),
     );
@@ -182,7 +163,7 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
     );
   }
 
-  const lessons = course.data.lessons;
+  const lessons = readingOrder(course.data);
   const index = lessons.findIndex((item) => item.id === lessonId);
   const previous = index > 0 ? lessons[index - 1] : undefined;
   const next = index >= 0 ? lessons[index + 1] : undefined;
@@ -199,7 +180,7 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
         </p>
         <details className="contents-toggle" open={contentsOpen}>
           <summary>{t.lesson.contents}</summary>
-          <Contents course={course.data} lessonId={lessonId} completed={completed} />
+          <Contents course={course.data} lessons={lessons} lessonId={lessonId} completed={completed} />
         </details>
       </aside>
 
@@ -209,19 +190,57 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
             <div className="alert alert-info" role="alert" data-testid="lesson-not-found">
               <p>{t.errors.lessonNotFound}</p>
             </div>
+          ) : lesson.error instanceof ApiError && lesson.error.code === 'not_available_yet' ? (
+            <NotAvailableYet
+              title={lessons[index]?.title}
+              availableFrom={
+                lesson.error.problem.available_from ?? sectionOfLesson(course.data, lessonId)?.available_from
+              }
+            />
           ) : lesson.error !== undefined ? (
             <ErrorMessage error={lesson.error} onRetry={lesson.reload} />
           ) : (
             <Loading />
           )
         ) : (
+          // Siblings keyed by ids of different things (a lesson, an attempt): each key names its kind, since an
+          // attempt may have the same number as its lesson, and two equal keys here made React repeat the result.
           <>
             <header className="stack-sm">
               {index >= 0 && <p className="eyebrow">{t.lesson.position(index + 1, lessons.length)}</p>}
               <h1 data-testid="lesson-title">{lesson.data.title}</h1>
             </header>
 
-            <MarkdownView source={lesson.data.content} className="lesson-content" testId="lesson-content" />
+            {lesson.data.kind === 'quiz' && attemptId !== undefined ? null : (
+              <LessonBodyBoundary
+                key={`body-${lesson.data.id}`}
+                fallback={
+                  <p className="panel" role="alert" data-testid="lesson-unreadable">
+                    {t.lesson.unreadable}
+                  </p>
+                }
+              >
+                <MarkdownView
+                  source={lesson.data.content}
+                  className="lesson-content"
+                  testId="lesson-content"
+                />
+              </LessonBodyBoundary>
+            )}
+
+            {lesson.data.kind === 'quiz' &&
+              user !== null &&
+              (attemptId === undefined ? (
+                <QuizIntro courseId={courseId} lessonId={lessonId} onPassed={onQuizPassed} />
+              ) : (
+                <QuizAttempt
+                  key={`attempt-${attemptId}`}
+                  courseId={courseId}
+                  lessonId={lessonId}
+                  attemptId={attemptId}
+                  onPassed={onQuizPassed}
+                />
+              ))}
 
             {user === null ? (
               <p className="panel">
@@ -230,7 +249,7 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
                   className="button button-secondary"
                   data-testid="sign-in-to-complete"
                 >
-                  {t.lesson.signInToComplete}
+                  {lesson.data.kind === 'quiz' ? t.quiz.signIn : t.lesson.signInToComplete}
                 </Link>
               </p>
             ) : progress.data === undefined ? (
@@ -241,11 +260,12 @@ export function LessonPage({ courseId, lessonId }: { courseId: number; lessonId:
               )
             ) : (
               <CompletionPanel
-                key={lessonId}
+                key={`completion-${lessonId}`}
                 course={course.data}
                 lessonId={lessonId}
                 progress={progress.data}
                 onToggle={toggle}
+                quiz={lesson.data.kind === 'quiz'}
               />
             )}
           </>

@@ -1,10 +1,11 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { Link, Redirect, useSearch } from 'wouter';
-import { safeNext, useAuth } from '../auth/auth';
-import { useDocumentTitle } from '../components/document-title';
-import { Field } from '../components/field';
-import { ErrorMessage, fieldError } from '../components/error-message';
-import { useT } from '../i18n/i18n';
+import { safeNext, useAuth } from '../../auth/auth';
+import { useDocumentTitle } from '../../components/document-title';
+import { Field } from '../../components/field';
+import { ErrorMessage, fieldError } from '../../components/error-message';
+import { useT } from '../../i18n/i18n';
+import { SsoButtons } from './sso.page';
 
 type Mode = 'login' | 'register';
 
@@ -88,6 +89,11 @@ function AuthForm({ mode }: { mode: Mode }) {
           )}
         </Field>
         {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
+        {isLogin && (
+          <Link href="/account/forgot-password" data-testid="to-forgot">
+            {t.account.forgotLink}
+          </Link>
+        )}
         <button type="submit" className="button button-large" data-testid={`${mode}-submit`}>
           {pending
             ? isLogin
@@ -98,6 +104,7 @@ function AuthForm({ mode }: { mode: Mode }) {
               : t.auth.registerSubmit}
         </button>
       </form>
+      {isLogin && <SsoButtons next={next} />}
       <p className="muted">
         {isLogin ? t.auth.noAccount : t.auth.haveAccount}{' '}
         <Link

@@ -1,14 +1,14 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'wouter';
-import type { Course } from '../api/api.types';
-import { createCourse, listMyCourses } from '../api/courses.api';
-import { useDocumentTitle } from '../components/document-title';
-import { Field, TitleField } from '../components/field';
-import { ErrorMessage, fieldError } from '../components/error-message';
-import { Loading } from '../components/loading';
-import { pageFromParam, Pagination } from '../components/pagination';
-import { useI18n, useT } from '../i18n/i18n';
-import { useResource } from '../lib/use-resource';
+import type { Course } from '../../api/api.types';
+import { createCourse, listMyCourses } from '../../api/courses.api';
+import { useDocumentTitle } from '../../components/document-title';
+import { Field, TitleField } from '../../components/field';
+import { ErrorMessage, fieldError } from '../../components/error-message';
+import { Loading } from '../../components/loading';
+import { pageFromParam, Pagination } from '../../components/pagination';
+import { useI18n, useT } from '../../i18n/i18n';
+import { useResource } from '../../lib/use-resource';
 
 const PAGE_SIZE = 20;
 

@@ -1,0 +1,67 @@
+import { useId, useState, type SubmitEvent } from 'react';
+import { Link } from 'wouter';
+import { requestPasswordReset } from '../../api/account.api';
+import { useDocumentTitle } from '../../components/document-title';
+import { ErrorMessage, fieldError } from '../../components/error-message';
+import { Field } from '../../components/field';
+import { useT } from '../../i18n/i18n';
+
+export function ForgotPasswordPage() {
+  const t = useT();
+  const id = useId();
+  const [email, setEmail] = useState('');
+  const [pending, setPending] = useState(false);
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  useDocumentTitle(t.account.forgotTitle);
+
+  const submit = (event: SubmitEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    if (pending) return;
+    setPending(true);
+    setError(undefined);
+    requestPasswordReset(email.trim())
+      .then(() => setSent(true))
+      .catch((reason: unknown) => setError(reason))
+      .finally(() => setPending(false));
+  };
+
+  return (
+    <div className="auth-card panel stack">
+      <h1>{t.account.forgotTitle}</h1>
+      {sent ? (
+        <p className="alert alert-info" role="status" data-testid="forgot-sent">
+          {t.account.forgotSent}
+        </p>
+      ) : (
+        <form className="stack" onSubmit={submit} data-testid="forgot-form" aria-busy={pending}>
+          <p className="muted">{t.account.forgotIntro}</p>
+          <Field id={`${id}-email`} label={t.auth.email} error={fieldError(error, 'email')}>
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="email"
+                name="email"
+                autoComplete="email"
+                required
+                value={email}
+                onChange={(event) => setEmail(event.target.value)}
+                data-testid="forgot-email"
+              />
+            )}
+          </Field>
+          {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
+          <button type="submit" className="button button-large" data-testid="forgot-submit">
+            {pending ? t.account.sending : t.account.forgotSubmit}
+          </button>
+        </form>
+      )}
+      <p className="muted">
+        <Link href="/login" data-testid="to-login">
+          {t.account.backToSignIn}
+        </Link>
+      </p>
+    </div>
+  );
+}

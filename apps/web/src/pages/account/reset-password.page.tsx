@@ -1,0 +1,85 @@
+import { useId, useState, type SubmitEvent } from 'react';
+import { Link } from 'wouter';
+import { resetPassword, tokenFromFragment } from '../../api/account.api';
+import { ApiError } from '../../api/http';
+import { useDocumentTitle } from '../../components/document-title';
+import { ErrorMessage, fieldError } from '../../components/error-message';
+import { Field } from '../../components/field';
+import { useT } from '../../i18n/i18n';
+
+export function isInvalidLink(error: unknown): boolean {
+  return error instanceof ApiError && error.problem.code === 'invalid_token';
+}
+
+export function ResetPasswordPage() {
+  const t = useT();
+  const id = useId();
+  const [token] = useState(() => tokenFromFragment(window.location.hash));
+  const [password, setPassword] = useState('');
+  const [pending, setPending] = useState(false);
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  useDocumentTitle(t.account.resetTitle);
+
+  const submit = (event: SubmitEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    if (pending) return;
+    setPending(true);
+    setError(undefined);
+    resetPassword(token, password)
+      .then(() => setDone(true))
+      .catch((reason: unknown) => setError(reason))
+      .finally(() => setPending(false));
+  };
+
+  const invalid = token === '' || isInvalidLink(error);
+  return (
+    <div className="auth-card panel stack">
+      <h1>{t.account.resetTitle}</h1>
+      {done ? (
+        <p className="alert alert-info" role="status" data-testid="reset-done">
+          {t.account.resetDone}
+        </p>
+      ) : invalid ? (
+        <p className="alert alert-error" role="alert" data-testid="reset-invalid">
+          {t.account.invalidLink}{' '}
+          <Link href="/account/forgot-password" data-testid="ask-again">
+            {t.account.askAgain}
+          </Link>
+        </p>
+      ) : (
+        <form className="stack" onSubmit={submit} data-testid="reset-form" aria-busy={pending}>
+          <Field
+            id={`${id}-password`}
+            label={t.account.newPassword}
+            hint={t.auth.passwordHint}
+            error={fieldError(error, 'password')}
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="password"
+                name="password"
+                autoComplete="new-password"
+                required
+                value={password}
+                onChange={(event) => setPassword(event.target.value)}
+                data-testid="reset-password"
+              />
+            )}
+          </Field>
+          {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
+          <button type="submit" className="button button-large" data-testid="reset-submit">
+            {pending ? t.account.resetting : t.account.resetSubmit}
+          </button>
+        </form>
+      )}
+      <p className="muted">
+        <Link href="/login" data-testid="to-login">
+          {t.account.backToSignIn}
+        </Link>
+      </p>
+    </div>
+  );
+}

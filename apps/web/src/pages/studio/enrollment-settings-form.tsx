@@ -1,0 +1,137 @@
+import { useId, useState, type SubmitEvent } from 'react';
+import { ENROLLMENT_POLICIES, type CourseDetail, type EnrollmentPolicy } from '../../api/api.types';
+import { updateCourse } from '../../api/courses.api';
+import { ErrorMessage, fieldError } from '../../components/error-message';
+import { Field } from '../../components/field';
+import { useT } from '../../i18n/i18n';
+import { fromDateTimeInput, toDateTimeInput } from '../../lib/datetime-input';
+
+interface EnrollmentSettingsFormProps {
+  course: CourseDetail;
+  onSaved: (message: string) => void;
+}
+
+/** Who may enrol (policy), how many (capacity), when (window), and whether lessons go in order. */
+export function EnrollmentSettingsForm({ course, onSaved }: EnrollmentSettingsFormProps) {
+  const t = useT();
+  const id = useId();
+  const [policy, setPolicy] = useState<EnrollmentPolicy>(course.enrollment);
+  const [capacity, setCapacity] = useState(course.capacity === null ? '' : String(course.capacity));
+  const [opensAt, setOpensAt] = useState(toDateTimeInput(course.enroll_opens_at));
+  const [closesAt, setClosesAt] = useState(toDateTimeInput(course.enroll_closes_at));
+  const [sequential, setSequential] = useState(course.sequential);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+
+  const submit = (event: SubmitEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    if (pending) return;
+    setPending(true);
+    setError(undefined);
+    updateCourse(course.id, {
+      enrollment: policy,
+      capacity: capacity.trim() === '' ? null : Number(capacity),
+      enroll_opens_at: fromDateTimeInput(opensAt),
+      enroll_closes_at: fromDateTimeInput(closesAt),
+      sequential,
+    })
+      .then(() => onSaved(t.settings.saved))
+      .catch((reason: unknown) => setError(reason))
+      .finally(() => setPending(false));
+  };
+
+  return (
+    <section className="panel stack" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>{t.settings.heading}</h2>
+      <form className="stack" onSubmit={submit} aria-busy={pending} data-testid="enrollment-settings">
+        <fieldset className="fieldset">
+          <legend>{t.settings.policy}</legend>
+          {ENROLLMENT_POLICIES.map((value) => (
+            <label key={value} className="checkbox">
+              <input
+                type="radio"
+                name={`${id}-policy`}
+                value={value}
+                checked={policy === value}
+                onChange={() => setPolicy(value)}
+                data-testid={`enrollment-policy-${value}`}
+              />
+              {t.settings.policies[value]}
+            </label>
+          ))}
+        </fieldset>
+        <div className="form-grid">
+          <Field
+            id={`${id}-capacity`}
+            label={t.settings.capacity}
+            hint={t.settings.capacityHint}
+            error={fieldError(error, 'capacity')}
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="number"
+                inputMode="numeric"
+                min={1}
+                step={1}
+                value={capacity}
+                onChange={(event) => setCapacity(event.target.value)}
+                data-testid="enrollment-capacity"
+              />
+            )}
+          </Field>
+          <Field
+            id={`${id}-opens`}
+            label={t.settings.opensAt}
+            hint={t.settings.windowHint}
+            error={fieldError(error, 'enroll_opens_at')}
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="datetime-local"
+                value={opensAt}
+                onChange={(event) => setOpensAt(event.target.value)}
+                data-testid="enrollment-opens-at"
+              />
+            )}
+          </Field>
+          <Field
+            id={`${id}-closes`}
+            label={t.settings.closesAt}
+            hint={t.settings.windowHint}
+            error={fieldError(error, 'enroll_closes_at')}
+          >
+            {(control) => (
+              <input
+                {...control}
+                className="input"
+                type="datetime-local"
+                value={closesAt}
+                onChange={(event) => setClosesAt(event.target.value)}
+                data-testid="enrollment-closes-at"
+              />
+            )}
+          </Field>
+        </div>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={sequential}
+            onChange={(event) => setSequential(event.target.checked)}
+            data-testid="enrollment-sequential"
+          />
+          {t.settings.sequential}
+        </label>
+        {error !== undefined && <ErrorMessage error={error} testId="settings-error" />}
+        <div>
+          <button type="submit" className="button" data-testid="enrollment-save">
+            {pending ? t.common.saving : t.settings.save}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
