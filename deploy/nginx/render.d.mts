@@ -1,5 +1,5 @@
 export type NginxMode = 'local' | 'swarm';
-export type LecternService = 'auth' | 'courses' | 'progress';
+export type LecternService = 'auth' | 'courses' | 'progress' | 'assessments';
 
 export interface NginxOptions {
   mode: NginxMode;
@@ -32,7 +32,11 @@ export interface NginxOptions {
   accessLog?: string;
   /** A path, or 'stderr'. local: <runDir>/error.log; swarm: stderr. */
   errorLog?: string;
-  /** Seconds an anonymous /api/courses answer stays fresh in nginx (1): the staleness bound. */
+  /**
+   * Seconds nginx keeps an /api/courses answer that has no Cache-Control (a 404) (1). A 200 carries the
+   * service's max-age (COURSES_PUBLIC_MAX_AGE_SECONDS) and stale-if-error (COURSES_STALE_IF_ERROR_SECONDS),
+   * which nginx honours: the staleness bounds, on a write and while courses cannot be reached.
+   */
   cacheValidSeconds?: number;
   /** proxy_cache_background_update (false): see the template for why it is off. */
   cacheBackgroundUpdate?: boolean;
@@ -46,10 +50,17 @@ export interface NginxOptions {
   upstreamKeepalive?: number;
   upstreamKeepaliveTimeoutSeconds?: number;
   /**
-   * fail_timeout of every upstream server: how long a replica that just failed stays out of rotation; null
-   * (default) keeps nginx's 10 s. The local cluster restarts replicas in place and uses 1.
+   * max_fails (2) and fail_timeout (2 s) of every upstream server, both modes: a replica that failed (refused,
+   * reset, timed out; never a 5xx it answered) that often within fail_timeout stays out for fail_timeout.
    */
-  upstreamFailTimeoutSeconds?: number | null;
+  upstreamMaxFails?: number;
+  upstreamFailTimeoutSeconds?: number;
+  /**
+   * Upstream read timeout of reads and completions (5 s; longer than DB_CONNECTION_TIMEOUT_MS so a service can
+   * answer its own 503) and of other writes (15 s). A hung replica leaves rotation after max_fails reads.
+   */
+  readTimeoutSeconds?: number;
+  writeTimeoutSeconds?: number;
   /** The nginx the config is for (1.28.0): picks the http2 syntax and allows `resolve` from 1.27.3. */
   nginxVersion?: string;
   /** Extra directives placed inside the main server block, e.g. a benchmark's reference location. */

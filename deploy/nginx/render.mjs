@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-export const SERVICES = /** @type {const} */ (['auth', 'courses', 'progress']);
+export const SERVICES = /** @type {const} */ (['auth', 'courses', 'progress', 'assessments']);
 
 const templateUrl = new URL('./nginx.conf.template', import.meta.url);
 
@@ -20,7 +20,10 @@ const common = {
   workerConnections: 4096,
   upstreamKeepalive: 32,
   upstreamKeepaliveTimeoutSeconds: 60,
-  upstreamFailTimeoutSeconds: null,
+  upstreamMaxFails: 2,
+  upstreamFailTimeoutSeconds: 2,
+  readTimeoutSeconds: 5,
+  writeTimeoutSeconds: 15,
   nginxVersion: '1.28.0',
   extraServerConfig: '',
 };
@@ -111,11 +114,10 @@ function versionAtLeast(version, minimum) {
 
 function renderUpstreams(options) {
   const resolveParameter = options.resolver ? ' resolve' : '';
-  // How long a replica that failed (refused, reset, 502/503) is left out before nginx tries it again;
-  // nginx's own default (10 s) when not given.
-  const failTimeout = options.upstreamFailTimeoutSeconds
-    ? ` fail_timeout=${options.upstreamFailTimeoutSeconds}s`
-    : '';
+  // A replica that failed max_fails times (refused, reset, timed out; never a 5xx it answered) within
+  // fail_timeout is left out for fail_timeout, then tried with one request. Rendered in both modes, so the
+  // cluster and Swarm behave the same, and never nginx's implicit 10 s.
+  const failTimeout = ` max_fails=${options.upstreamMaxFails} fail_timeout=${options.upstreamFailTimeoutSeconds}s`;
   return SERVICES.map((service) => {
     const servers = options.upstreams?.[service];
     if (!Array.isArray(servers) || servers.length === 0) {
@@ -141,6 +143,100 @@ function renderUpstreams(options) {
     ];
     return `${lines.join('\n')}\n`;
   }).join('');
+}
+
+// ---- faults: nginx's own answers under /api/ -----------------------------------------------------------
+// Whatever nginx answers itself (no replica reachable, a replica timed out, a body too large…) is problem+json
+// with a stable code like the services' own errors, and Retry-After where trying again helps. Only nginx's
+// own answers: proxy_intercept_errors stays off, so a service's 503 reaches the client as the service wrote it.
+// Outside /api/ (the web app) nginx's usual page is kept.
+const nginxProblems = [
+  { status: 400, code: 'bad_request', title: 'Bad Request', detail: 'The request could not be read.' },
+  {
+    status: 408,
+    code: 'request_timeout',
+    title: 'Request Timeout',
+    detail: 'The request was not received in time.',
+    retryAfter: 1,
+  },
+  {
+    status: 413,
+    code: 'payload_too_large',
+    title: 'Payload Too Large',
+    detail: 'The request body is larger than the server accepts ({{clientMaxBodySize}}).',
+  },
+  { status: 414, code: 'uri_too_long', title: 'URI Too Long', detail: 'The request URI is too long.' },
+  {
+    status: 429,
+    code: 'rate_limited',
+    title: 'Too Many Requests',
+    detail: 'Too many requests: try again shortly.',
+    retryAfter: 1,
+  },
+  {
+    status: 500,
+    code: 'internal_error',
+    title: 'Internal Server Error',
+    detail: 'Something went wrong on our side.',
+  },
+  {
+    status: 502,
+    code: 'upstream_unavailable',
+    title: 'Bad Gateway',
+    detail: 'No replica of the service could be reached; please retry shortly.',
+    retryAfter: 1,
+  },
+  {
+    status: 503,
+    code: 'service_unavailable',
+    title: 'Service Unavailable',
+    detail: 'The service is unavailable; please retry shortly.',
+    retryAfter: 2,
+  },
+  {
+    status: 504,
+    code: 'upstream_timeout',
+    title: 'Gateway Timeout',
+    detail:
+      'The service did not answer in time; the request may have been carried out. Idempotent requests (reads, lesson completions) are safe to retry.',
+    retryAfter: 1,
+  },
+];
+
+/** The error_page lines and named locations of the main server; see nginxProblems. */
+export function renderApiErrorPages(clientMaxBodySize) {
+  const lines = [
+    "        # ---- faults: nginx's own answers under /api/ are problem+json (rendered by render.mjs) ----------",
+    ...nginxProblems.map(({ status }) => `        error_page ${status} = @lectern_error_${status};`),
+    '',
+  ];
+  for (const problem of nginxProblems) {
+    const body = JSON.stringify({
+      type: `https://lectern.dev/problems/${problem.code.replaceAll('_', '-')}`,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail.replace('{{clientMaxBodySize}}', clientMaxBodySize),
+      code: problem.code,
+      ...(problem.retryAfter ? { retry_after: problem.retryAfter } : {}),
+    });
+    lines.push(
+      `        location @lectern_error_${problem.status} {`,
+      '            if ($lectern_api_request = "") {',
+      `                return ${problem.status};`,
+      '            }',
+      '            types { }',
+      '            default_type application/problem+json;',
+      ...(problem.retryAfter ? [`            add_header Retry-After ${problem.retryAfter} always;`] : []),
+      '            add_header X-Request-Id $lectern_request_id always;',
+      '            add_header Strict-Transport-Security $lectern_hsts always;',
+      `            return ${problem.status} '${body}\n';`,
+      '        }',
+    );
+  }
+  lines.push(
+    '        # ---- end faults ---------------------------------------------------------------------------------',
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 function fillTemplate(template, sections, values) {
@@ -196,9 +292,10 @@ export function renderNginxConfig(options) {
   positiveInteger('upstreamKeepalive', merged.upstreamKeepalive, 100_000);
   positiveInteger('upstreamKeepaliveTimeoutSeconds', merged.upstreamKeepaliveTimeoutSeconds, 3600);
   positiveInteger('resolverValidSeconds', merged.resolverValidSeconds, 3600);
-  if (merged.upstreamFailTimeoutSeconds !== null) {
-    positiveInteger('upstreamFailTimeoutSeconds', merged.upstreamFailTimeoutSeconds, 3600);
-  }
+  positiveInteger('upstreamMaxFails', merged.upstreamMaxFails, 100);
+  positiveInteger('upstreamFailTimeoutSeconds', merged.upstreamFailTimeoutSeconds, 3600);
+  const readTimeoutSeconds = positiveInteger('readTimeoutSeconds', merged.readTimeoutSeconds, 3600);
+  const writeTimeoutSeconds = positiveInteger('writeTimeoutSeconds', merged.writeTimeoutSeconds, 3600);
   if (typeof merged.extraServerConfig !== 'string') fail('extraServerConfig must be a string');
   if (typeof merged.cacheBackgroundUpdate !== 'boolean') fail('cacheBackgroundUpdate must be true or false');
 
@@ -246,6 +343,11 @@ export function renderNginxConfig(options) {
       errorLog,
       accessLog: accessLog === 'off' ? 'off' : `${accessLog} lectern buffer=64k flush=1s`,
       clientMaxBodySize: size('clientMaxBodySize', merged.clientMaxBodySize),
+      apiErrorPages: renderApiErrorPages(merged.clientMaxBodySize),
+      readTimeoutSeconds,
+      writeTimeoutSeconds,
+      // A read that timed out on a hung replica still gets its second try on the other one.
+      nextUpstreamTimeoutSeconds: readTimeoutSeconds * 2,
       cacheMaxSize: size('cacheMaxSize', merged.cacheMaxSize),
       cacheValidSeconds: positiveInteger('cacheValidSeconds', merged.cacheValidSeconds, 86_400),
       cacheBackgroundUpdate: `            proxy_cache_background_update ${merged.cacheBackgroundUpdate ? 'on' : 'off'};`,
@@ -268,10 +370,13 @@ export function renderNginxConfig(options) {
 const usage = `Usage:
   node deploy/nginx/render.mjs --mode local --run-dir DIR --web-root DIR \\
       --auth HOST:PORT[,HOST:PORT...] --courses HOST:PORT[,...] --progress HOST:PORT[,...] \\
+      --assessments HOST:PORT[,...] \\
       [--listen-port 8080] [--listen-address 127.0.0.1] [--internal-listen-port 8081] [--out FILE] [options]
   node deploy/nginx/render.mjs --mode swarm [--out FILE] [options]
 
 Options: --cache-valid-seconds N (1), --cache-background-update, --cache-max-size SIZE (256m),
+  --read-timeout-seconds N (5), --write-timeout-seconds N (15), --upstream-max-fails N (2),
+  --upstream-fail-timeout-seconds N (2),
   --client-max-body-size SIZE (2m), --worker-connections N (4096), --worker-processes N|auto,
   --user NAME, --nginx-version X.Y.Z (1.28.0), --access-log PATH|off, --error-log PATH|stderr.
 Relative paths are taken from the current directory. Without --out the config goes to stdout; with it in
@@ -288,7 +393,12 @@ const cliOptions = {
   auth: { type: 'string' },
   courses: { type: 'string' },
   progress: { type: 'string' },
+  assessments: { type: 'string' },
   'cache-valid-seconds': { type: 'string' },
+  'read-timeout-seconds': { type: 'string' },
+  'write-timeout-seconds': { type: 'string' },
+  'upstream-max-fails': { type: 'string' },
+  'upstream-fail-timeout-seconds': { type: 'string' },
   'cache-background-update': { type: 'boolean' },
   'cache-max-size': { type: 'string' },
   'client-max-body-size': { type: 'string' },
@@ -301,7 +411,16 @@ const cliOptions = {
   help: { type: 'boolean' },
 };
 
-const numeric = new Set(['listen-port', 'internal-listen-port', 'cache-valid-seconds', 'worker-connections']);
+const numeric = new Set([
+  'listen-port',
+  'internal-listen-port',
+  'cache-valid-seconds',
+  'worker-connections',
+  'read-timeout-seconds',
+  'write-timeout-seconds',
+  'upstream-max-fails',
+  'upstream-fail-timeout-seconds',
+]);
 
 function camel(name) {
   return name.replace(/-(\w)/g, (_match, letter) => letter.toUpperCase());

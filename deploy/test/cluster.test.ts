@@ -2,9 +2,10 @@
 // cache answers and stays within its staleness bound, replicas share the load, a killed or restarted replica
 // costs no failed read and no acknowledged write, and a spoofed X-Forwarded-For does not escape the login limit.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { services, startCluster, type Cluster } from '../../scripts/cluster.js';
 import {
@@ -16,6 +17,7 @@ import {
   newStudent,
   numberField,
   randomIpv4,
+  rawGet,
   scrapeCounter,
   sleep,
   stringField,
@@ -258,6 +260,95 @@ describe.runIf(Boolean(databaseUrl && redisUrl))('the cluster behind nginx', () 
       // Nor was an answer to a request with Authorization stored for anonymous readers.
       const anonymous = await http(url, path);
       expect(cacheStatus(anonymous)).toBe('MISS');
+    });
+
+    // Compression (speed, issue 13).
+    it('when curl-like clients ask for br, gzip or nothing, then each gets one coding, Vary, its own ETag and bytes that decompress to the identity body, cached by nginx per coding', async () => {
+      const { url } = cluster();
+      const marker = uniqueName('coded').replaceAll('-', '');
+      for (let index = 0; index < 12; index += 1) {
+        await createCourse(`Course ${marker} ${index}: ${'a subject worth a long title '.repeat(2)}`);
+      }
+      const codings = [
+        { name: 'br', acceptEncoding: 'br', decode: brotliDecompressSync },
+        { name: 'gzip', acceptEncoding: 'gzip', decode: gunzipSync },
+        { name: 'identity', acceptEncoding: undefined, decode: (bytes: Buffer) => bytes },
+      ] as const;
+      const get = (path: string, acceptEncoding: string | undefined, extra: Record<string, string> = {}) =>
+        rawGet(url, path, { ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}), ...extra });
+
+      // A fresh key per attempt; an attempt where the machine stalled past the validity window is made again.
+      let checked = false;
+      for (let attempt = 0; attempt < 3 && !checked; attempt += 1) {
+        const path = `/api/courses?q=${marker}&limit=${20 + attempt}`;
+        const identityText = (await http(url, path, { token: readerToken })).text;
+        expect(Buffer.byteLength(identityText)).toBeGreaterThan(1024);
+        const etags = new Set<string>();
+        let stalled = false;
+        for (const coding of codings) {
+          const startedAt = Date.now();
+          const miss = await get(path, coding.acceptEncoding);
+          const hit = await get(path, coding.acceptEncoding);
+          if (Date.now() - startedAt > 700) stalled = true;
+          for (const answer of [miss, hit]) {
+            expect(answer.status).toBe(200);
+            expect(answer.headers['content-encoding']).toBe(
+              coding.name === 'identity' ? undefined : coding.name,
+            );
+            expect(answer.headers.vary).toBe('Authorization, Accept-Encoding');
+            expect(coding.decode(answer.bytes).toString('utf8')).toBe(identityText);
+            expect(Object.keys(answer.headers).filter((name) => name.includes('ratelimit'))).toEqual([]);
+            expect(answer.headers['set-cookie']).toBeUndefined();
+          }
+          expect(miss.headers['x-cache-status']).toBe('MISS');
+          if (!stalled) expect(hit.headers['x-cache-status']).toBe('HIT');
+          expect(hit.headers.etag).toBe(miss.headers.etag);
+          etags.add(String(hit.headers.etag));
+
+          const notModified = await get(path, coding.acceptEncoding, {
+            'if-none-match': String(hit.headers.etag),
+          });
+          expect(notModified.status).toBe(304);
+        }
+        expect(etags.size).toBe(3);
+        // A browser's header in either order shares the brotli entry filled above.
+        for (const acceptEncoding of ['gzip, deflate, br', 'br;q=1.0, gzip;q=0.8']) {
+          const shared = await get(path, acceptEncoding);
+          expect(shared.headers['content-encoding']).toBe('br');
+          if (!stalled) expect(shared.headers['x-cache-status']).toBe('HIT');
+        }
+
+        // Uncached: a request with Authorization passes nginx to a replica, which sends its own compressed copy.
+        for (const coding of codings) {
+          const answer = await get(path, coding.acceptEncoding, { authorization: `Bearer ${readerToken}` });
+          expect(answer.headers['x-cache-status']).toBe('BYPASS');
+          expect(answer.headers['content-encoding']).toBe(
+            coding.name === 'identity' ? undefined : coding.name,
+          );
+          expect(answer.headers.vary).toBe('Authorization, Accept-Encoding');
+          expect(coding.decode(answer.bytes).toString('utf8')).toBe(identityText);
+        }
+        const lean = await get(path, 'br');
+        expect(lean.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+        expect(lean.headers['cross-origin-opener-policy']).toBeUndefined();
+        console.info(`an anonymous catalog answer's header block through nginx: ${lean.headerBytes} bytes`);
+        checked = !stalled;
+      }
+      expect(checked, 'every attempt stalled past the validity window').toBe(true);
+    });
+
+    it("when the web app's hashed assets are asked for with gzip, then the build's .gz file is sent as it is", async () => {
+      const { url } = cluster();
+      const index = await rawGet(url, '/');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(index.bytes.toString('utf8'))?.[1];
+      if (!script) return expect.unreachable('index.html names no script');
+      const plain = await rawGet(url, script);
+      const gzipped = await rawGet(url, script, { 'accept-encoding': 'gzip, deflate, br' });
+      expect(gzipped.headers['content-encoding']).toBe('gzip');
+      expect(gzipped.headers.vary).toBe('Accept-Encoding');
+      expect(gunzipSync(gzipped.bytes).equals(plain.bytes)).toBe(true);
+      const built = readFileSync(join(root, 'apps/web/dist', `${script}.gz`));
+      expect(gzipped.bytes.equals(built)).toBe(true);
     });
 
     it('when a course is created or renamed, then anonymous readers see it within the staleness bound', async () => {

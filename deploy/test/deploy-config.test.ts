@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultNginxOptions, renderNginxConfig, type NginxOptions } from '../nginx/render.mjs';
+import { rawGet as rawRequest } from './support/cluster-http.js';
 
 const deployDir = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'lectern-deploy-test-'));
@@ -55,7 +56,7 @@ function testNginxConfig(dir: string, config: string) {
 
 function loopback(port: number): NginxOptions['upstreams'] {
   const servers = [`127.0.0.1:${port}`];
-  return { auth: servers, courses: servers, progress: servers };
+  return { auth: servers, courses: servers, progress: servers, assessments: servers };
 }
 
 describe('the nginx config', () => {
@@ -72,6 +73,7 @@ describe('the nginx config', () => {
         auth: ['127.0.0.1:3101', '127.0.0.1:3102'],
         courses: ['127.0.0.1:3201', '127.0.0.1:3202'],
         progress: ['127.0.0.1:3301', '127.0.0.1:3302'],
+        assessments: ['127.0.0.1:3401', '127.0.0.1:3402'],
       },
     });
     const result = testNginxConfig(dir, config);
@@ -81,7 +83,7 @@ describe('the nginx config', () => {
     expect(config).toContain(`proxy_cache_path ${dir}/api_cache `);
     expect(config).toContain('listen 8080 default_server;');
     expect(config).toContain('listen 127.0.0.1:8081;');
-    expect(config).toContain('server 127.0.0.1:3202;');
+    expect(config).toContain('server 127.0.0.1:3202 max_fails=2 fail_timeout=2s;');
     expect(config).not.toContain('ssl_certificate');
     expect(config).not.toMatch(/^\s*user /m);
   });
@@ -89,10 +91,10 @@ describe('the nginx config', () => {
   it('renders for swarm mode with every replica resolved through Docker DNS, TLS and a redirect', () => {
     const config = renderNginxConfig({ mode: 'swarm' });
     expect(config).toContain('resolver 127.0.0.11 valid=10s ipv6=off;');
-    for (const service of ['auth', 'courses', 'progress']) {
+    for (const service of ['auth', 'courses', 'progress', 'assessments']) {
       expect(config).toMatch(
         new RegExp(
-          `upstream lectern_${service} \\{\\n\\s+zone lectern_${service} \\S+;\\n\\s+least_conn;\\n\\s+server tasks\\.${service}:3000 resolve;`,
+          `upstream lectern_${service} \\{\\n\\s+zone lectern_${service} \\S+;\\n\\s+least_conn;\\n\\s+server tasks\\.${service}:3000 resolve max_fails=2 fail_timeout=2s;`,
         ),
       );
     }
@@ -151,33 +153,73 @@ describe('the nginx config', () => {
       'proxy_set_header Connection "";',
       'proxy_set_header X-Forwarded-For $remote_addr;',
       'proxy_set_header X-Request-Id $lectern_request_id;',
-      'proxy_next_upstream error timeout http_502 http_503;',
+      'proxy_next_upstream error timeout;',
+      'proxy_read_timeout 5s;',
+      'proxy_read_timeout 15s;',
+      'proxy_next_upstream error timeout non_idempotent;',
+      'error_page 502 = @lectern_error_502;',
+      'error_page 504 = @lectern_error_504;',
+      'proxy_ignore_headers Expires X-Accel-Expires Vary;',
       'proxy_cache_bypass $http_authorization;',
-      'proxy_no_cache $http_authorization $upstream_http_set_cookie $lectern_uncacheable;',
       'proxy_cache_lock on;',
-      'proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;',
       'proxy_cache_revalidate on;',
-      'proxy_cache_valid 200 1s;',
+      'proxy_cache_valid 200 404 1s;',
       'add_header X-Cache-Status $upstream_cache_status always;',
       'client_max_body_size 2m;',
       'add_header Cache-Control "public, max-age=31536000, immutable";',
       'try_files $uri /index.html;',
+      'gzip_static on;',
     ]) {
       expect(config).toContain(line);
     }
+    expect(config).toMatch(
+      /proxy_no_cache \$http_authorization \$upstream_http_set_cookie \$lectern_uncacheable\s+\$upstream_http_x_ratelimit_remaining;/,
+    );
+    expect(config).toContain('proxy_cache_key $scheme$host$request_uri:$lectern_coding;');
     expect(config).not.toMatch(/proxy_cache_bypass[^;]*\$request_method/);
-    expect(config).not.toMatch(/proxy_next_upstream [^;]*non_idempotent/);
+    // Only completions, which are idempotent, are sent again after a replica took them.
+    expect(config.match(/proxy_next_upstream [^;]*non_idempotent/g)).toHaveLength(1);
+    // A replica's 5xx never takes it out of rotation nor gets retried, and nginx never masks an error with a
+    // stale copy for longer than the service's stale-if-error.
+    expect(config).not.toMatch(/proxy_next_upstream [^;]*http_5/);
+    expect(config).not.toMatch(/^\s*proxy_cache_use_stale/m);
+    expect(config).not.toContain('proxy_intercept_errors on');
     expect(config).not.toContain('$proxy_add_x_forwarded_for');
     // The cache belongs to /api/courses alone.
     expect(config.match(/proxy_cache lectern_api;/g)).toHaveLength(1);
     expect(config).toMatch(
-      /location \/api\/courses \{\n\s+proxy_pass http:\/\/lectern_courses;\n\s+proxy_cache lectern_api;/,
+      /location \/api\/courses \{\n(?:.*\n){4}\s+proxy_pass http:\/\/lectern_courses;\n\s+proxy_cache lectern_api;/,
     );
   });
 
   it('takes the cache validity as the staleness bound', () => {
     const config = renderNginxConfig({ mode: 'swarm', cacheValidSeconds: 5 });
-    expect(config).toContain('proxy_cache_valid 200 5s;');
+    expect(config).toContain('proxy_cache_valid 200 404 5s;');
+  });
+
+  it('renders failover and the route-class timeouts from options, the same in both modes', () => {
+    const options = {
+      upstreamMaxFails: 3,
+      upstreamFailTimeoutSeconds: 4,
+      readTimeoutSeconds: 6,
+      writeTimeoutSeconds: 20,
+    };
+    for (const config of [
+      renderNginxConfig({ mode: 'swarm', ...options }),
+      renderNginxConfig({
+        mode: 'local',
+        runDir: '/tmp/l',
+        webRoot: '/srv/web',
+        upstreams: loopback(3001),
+        ...options,
+      }),
+    ]) {
+      expect(config).toMatch(/server \S+ (resolve )?max_fails=3 fail_timeout=4s;/);
+      expect(config).toContain('proxy_read_timeout 6s;');
+      expect(config).toContain('proxy_read_timeout 20s;');
+      expect(config).toContain('proxy_next_upstream_timeout 12s;');
+    }
+    expect(() => renderNginxConfig({ mode: 'swarm', readTimeoutSeconds: 0 })).toThrow(/readTimeoutSeconds/);
   });
 
   it('refuses options nginx would reject or misread', () => {
@@ -197,7 +239,7 @@ describe('the nginx config', () => {
         mode: 'local',
         runDir: '/tmp/x',
         webRoot: '/srv/web',
-        upstreams: { auth: ['127.0.0.1:1; evil'], courses: [], progress: [] },
+        upstreams: { auth: ['127.0.0.1:1; evil'], courses: [], progress: [], assessments: [] },
       }),
     ).toThrow(/host:port/);
     expect(() => renderNginxConfig({ mode: 'swarm', nginxVersion: '1.22.1' })).toThrow(/1\.27\.3/);
@@ -218,14 +260,17 @@ describe('the nginx config', () => {
         '127.0.0.1:3201',
         '--progress',
         '127.0.0.1:3301',
+        '--assessments',
+        '127.0.0.1:3401',
       ],
       ...['--listen-port', '18080', '--cache-valid-seconds', '2', '--out', out],
     ]);
     expect(result.status, result.output).toBe(0);
     const config = readFileSync(out, 'utf8');
     expect(config).toContain('listen 18080 default_server;');
-    expect(config).toContain('server 127.0.0.1:3102;');
-    expect(config).toContain('proxy_cache_valid 200 2s;');
+    expect(config).toContain('server 127.0.0.1:3102 max_fails=2 fail_timeout=2s;');
+    expect(config).toContain('proxy_cache_valid 200 404 2s;');
+    expect(config).toContain('server 127.0.0.1:3401 max_fails=2 fail_timeout=2s;');
     expect(config).toContain(`pid ${join(dir, 'run')}/nginx.pid;`);
   });
 });
@@ -235,15 +280,19 @@ interface Seen {
   url: string;
   forwardedFor: string | undefined;
   requestId: string | undefined;
+  acceptEncoding: string | undefined;
 }
 
 /** Stands in for the services: the catalog answers like the courses service (ETag, a public Cache-Control). */
 class FakeService {
   version = 1;
   readonly seen: Seen[] = [];
+  /** Paths answered 404 from now on, like an unpublished course. */
+  readonly gone = new Set<string>();
   private readonly server: Server;
 
-  constructor(private readonly failWith?: number) {
+  /** A status to answer everything with, or 'reset' to drop every connection like a dead replica. */
+  constructor(public failWith?: number | 'reset') {
     this.server = createServer((request, response) => this.answer(request, response));
   }
 
@@ -272,10 +321,21 @@ class FakeService {
       url,
       forwardedFor: header('x-forwarded-for'),
       requestId: header('x-request-id'),
+      acceptEncoding: header('accept-encoding'),
     });
     request.resume();
+    if (this.failWith === 'reset') {
+      request.socket.destroy();
+      return;
+    }
     if (this.failWith) {
-      response.writeHead(this.failWith, { 'content-type': 'application/problem+json' }).end('{"status":503}');
+      response
+        .writeHead(this.failWith, { 'content-type': 'application/problem+json', 'retry-after': '2' })
+        .end('{"status":503,"code":"database_unavailable"}');
+      return;
+    }
+    if (this.gone.has(url)) {
+      response.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
       return;
     }
     const etag = `"v${this.version}"`;
@@ -285,10 +345,16 @@ class FakeService {
       etag,
       'cache-control': url.includes('private=1')
         ? 'private, no-cache'
-        : 'public, max-age=1, stale-while-revalidate=30',
+        : `public, max-age=1, stale-while-revalidate=30${url.includes('stale=') ? `, stale-if-error=${/stale=(\d+)/.exec(url)?.[1]}` : ''}`,
       vary: 'Authorization',
     };
     if (url.includes('cookie=1')) headers['set-cookie'] = 'session=abc; HttpOnly';
+    // Like the courses service: the coding it was asked for (nginx normalises the header), said in Vary.
+    const coding = header('accept-encoding');
+    if (url.includes('coded=1')) {
+      headers.vary = 'Authorization, Accept-Encoding';
+      if (coding) headers['content-encoding'] = coding;
+    }
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304, headers).end();
       return;
@@ -314,6 +380,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('nginx in local mode, running in front of stand-in services', () => {
   const service = new FakeService();
   const failing = new FakeService(503);
+  const assessments = new FakeService();
   let nginx: ChildProcess | undefined;
   let nginxOutput = '';
   let base = '';
@@ -321,7 +388,11 @@ describe('nginx in local mode, running in front of stand-in services', () => {
 
   beforeAll(async () => {
     requireTool('nginx', ['-v'], 'nginx-light');
-    const [servicePort, failingPort] = [await service.start(), await failing.start()];
+    const [servicePort, failingPort, assessmentsPort] = [
+      await service.start(),
+      await failing.start(),
+      await assessments.start(),
+    ];
     const [listenPort = 0, internalListenPort = 0] = await freePorts(2);
     const dir = mkdtempSync(join(scratch, 'running-'));
     const config = renderNginxConfig({
@@ -336,6 +407,7 @@ describe('nginx in local mode, running in front of stand-in services', () => {
         auth: [`127.0.0.1:${servicePort}`],
         courses: [`127.0.0.1:${servicePort}`],
         progress: [`127.0.0.1:${failingPort}`, `127.0.0.1:${servicePort}`],
+        assessments: [`127.0.0.1:${assessmentsPort}`],
       },
     });
     writeFileSync(join(dir, 'nginx.conf'), config);
@@ -369,9 +441,11 @@ describe('nginx in local mode, running in front of stand-in services', () => {
     }
     await service.stop();
     await failing.stop();
+    await assessments.stop();
   });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+  const rawGet = (path: string, headers: Record<string, string> = {}) => rawRequest(base, path, headers);
 
   it('answers an anonymous catalog read from its cache after the first', async () => {
     const first = await get('/api/courses?limit=10&case=hit');
@@ -419,6 +493,18 @@ describe('nginx in local mode, running in front of stand-in services', () => {
     expect(service.requestsFor('/api/auth/me')).toHaveLength(2);
   });
 
+  it('passes single sign-on routes to auth every time, the callback with its query', async () => {
+    for (const path of [
+      '/api/auth/oidc/uni/login?next=%2Fmy',
+      '/api/auth/oidc/uni/callback?code=c&state=s',
+    ]) {
+      const first = await fetch(`${base}${path}`, { redirect: 'manual' });
+      await fetch(`${base}${path}`, { redirect: 'manual' });
+      expect(first.headers.get('x-cache-status')).toBeNull();
+      expect(service.requestsFor(path)).toHaveLength(2);
+    }
+  });
+
   it('replaces a client-sent X-Forwarded-For with the address nginx sees', async () => {
     await get('/api/auth/forwarded', { 'x-forwarded-for': '203.0.113.7' });
     expect(service.requestsFor('/api/auth/forwarded')[0]?.forwardedFor).toBe('127.0.0.1');
@@ -440,17 +526,113 @@ describe('nginx in local mode, running in front of stand-in services', () => {
     expect(cached.headers.get('x-request-id')).toBe('second-reader');
   });
 
-  it('retries an idempotent request on another replica when one answers 503', async () => {
-    for (let attempt = 0; attempt < 4; attempt += 1) {
+  it("passes a replica's own 503 through as it wrote it, and keeps that replica in rotation", async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt += 1) {
       const response = await get(`/api/progress/my?attempt=${attempt}`);
-      expect(response.status).toBe(200);
+      statuses.push(response.status);
+      if (response.status === 503) {
+        expect(response.headers.get('retry-after')).toBe('2');
+        expect(await response.json()).toMatchObject({ code: 'database_unavailable' });
+      }
     }
-    expect(failing.seen.length).toBeGreaterThanOrEqual(1);
+    // least_conn alternates between the two; a 503 is neither retried nor counted as the replica failing.
+    expect(statuses.filter((status) => status === 503).length).toBeGreaterThanOrEqual(3);
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('compresses JSON for clients that accept gzip', async () => {
-    const response = await get('/api/courses?big=1', { 'accept-encoding': 'gzip' });
-    expect(response.headers.get('content-encoding')).toBe('gzip');
+  it('sends writes with their path and query to the service, through the write route class', async () => {
+    const response = await fetch(`${base}/api/auth/login?next=%2Fmy`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(200);
+    expect(service.requestsFor('/api/auth/login')).toMatchObject([
+      { method: 'POST', url: '/api/auth/login?next=%2Fmy' },
+    ]);
+  });
+
+  it("answers its own errors under /api/ as problem+json with Retry-After, and the web app's as HTML", async () => {
+    const tooLarge = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      body: 'x'.repeat(3 * 1024 * 1024),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('content-type')).toBe('application/problem+json');
+    expect(await tooLarge.json()).toMatchObject({ status: 413, code: 'payload_too_large' });
+
+    const missingAsset = await get('/assets/missing-1234.js');
+    expect(missingAsset.status).toBe(404);
+    expect(missingAsset.headers.get('content-type')).toContain('text/html');
+  });
+
+  // nginx 1.22 honours stale-if-error for a replica that cannot be reached or times out, not for a 5xx it answers:
+  // a service's own 503 always reaches the client.
+  it('serves a stale catalog answer while courses is unreachable only within stale-if-error, then an error', async () => {
+    const path = '/api/courses?case=outage&stale=2';
+    expect((await get(path)).status).toBe(200);
+    service.failWith = 'reset';
+    try {
+      // Expired (1 s, counted in whole seconds) but within stale-if-error: the copy stands in for the 503.
+      await sleep(2100);
+      const during = await get(path);
+      expect(during.status).toBe(200);
+      expect(during.headers.get('x-cache-status')).toBe('STALE');
+      // Past max-age + stale-if-error (+1 s of rounding): nginx's own problem+json, never the copy.
+      await sleep(2500);
+      const after = await get(path);
+      expect(after.status).toBe(502);
+      expect(after.headers.get('retry-after')).toBe('1');
+      expect(after.headers.get('content-type')).toBe('application/problem+json');
+      expect(await after.json()).toMatchObject({ status: 502, code: 'upstream_unavailable' });
+    } finally {
+      service.failWith = undefined;
+    }
+  });
+
+  it('never serves a catalog answer again once the service said it is gone, even in a later outage', async () => {
+    const path = '/api/courses?case=unpublished&stale=60';
+    expect((await get(path)).status).toBe(200);
+    service.gone.add(path);
+    await sleep(2100);
+    expect((await get(path)).status).toBe(404);
+    service.failWith = 'reset';
+    try {
+      await sleep(2100);
+      const during = await get(path);
+      expect(during.status).not.toBe(200);
+    } finally {
+      service.failWith = undefined;
+    }
+  });
+
+  it('compresses JSON made per request for clients that accept gzip, but not the catalog, which comes compressed', async () => {
+    // auth, not progress: one of progress's stand-ins here answers 503 (the faults tests).
+    const users = await get('/api/auth/users?big=1', { 'accept-encoding': 'gzip' });
+    expect(users.headers.get('content-encoding')).toBe('gzip');
+    const catalog = await get('/api/courses?big=1&case=identity', { 'accept-encoding': 'gzip' });
+    expect(catalog.headers.get('content-encoding')).toBeNull();
+  });
+
+  // Compression (speed, issue 13).
+  it('caches each coding of a catalog answer apart, under one key per coding whatever the header order', async () => {
+    const path = '/api/courses?coded=1&case=codings';
+    const raw = (acceptEncoding?: string) =>
+      rawGet(path, acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
+    const browser = await raw('gzip, deflate, br');
+    const reordered = await raw('br, gzip');
+    const gzipOnly = await raw('gzip;q=1.0, br;q=0');
+    const none = await raw();
+    const unknown = await raw('deflate');
+    expect(browser.headers['content-encoding']).toBe('br');
+    expect(browser.headers['x-cache-status']).toBe('MISS');
+    expect(reordered.headers['content-encoding']).toBe('br');
+    expect(reordered.headers['x-cache-status']).toBe('HIT');
+    expect(gzipOnly.headers['content-encoding']).toBe('gzip');
+    expect(gzipOnly.headers['x-cache-status']).toBe('MISS');
+    expect(none.headers['content-encoding']).toBeUndefined();
+    expect(none.headers['x-cache-status']).toBe('MISS');
+    expect(unknown.headers['content-encoding']).toBeUndefined();
+    expect(unknown.headers['x-cache-status']).toBe('HIT');
+    // The service was asked once per coding, with the normalised header (none for identity).
+    expect(service.requestsFor(path).map((seen) => seen.acceptEncoding)).toEqual(['br', 'gzip', undefined]);
   });
 
   it('answers /health itself and hides /metrics and /internal/', async () => {
@@ -476,6 +658,17 @@ describe('nginx in local mode, running in front of stand-in services', () => {
     expect(again.headers.get('x-cache-status')).toBeNull();
     expect(service.requestsFor('/api/courses?case=internal')).toHaveLength(2);
     expect((await fetch(`${internalBase}/`)).status).toBe(404);
+  });
+
+  it('sends /api/assessments/ to the assessments replicas, on both ports, and never caches it', async () => {
+    const headers = { authorization: 'Bearer x' };
+    const first = await fetch(`${base}/api/assessments/quizzes/7`);
+    const second = await fetch(`${base}/api/assessments/quizzes/7`, { headers });
+    const inside = await fetch(`${internalBase}/api/assessments/quizzes/7`);
+    expect([first.status, second.status, inside.status]).toEqual([200, 200, 200]);
+    expect(first.headers.get('x-cache-status')).toBeNull();
+    expect(assessments.requestsFor('/api/assessments/quizzes/7')).toHaveLength(3);
+    expect(service.requestsFor('/api/assessments/')).toHaveLength(0);
   });
 
   it('serves the web app: index.html for client routes, never cached; hashed assets for a year', async () => {
@@ -515,7 +708,7 @@ describe('Prometheus configuration', () => {
 
   it('scrapes every replica of every service through Docker DNS', () => {
     const config = readFileSync(join(deployDir, 'prometheus', 'prometheus.yml'), 'utf8');
-    for (const service of ['auth', 'courses', 'progress']) {
+    for (const service of ['auth', 'courses', 'progress', 'assessments']) {
       expect(config).toMatch(new RegExp(`names: \\['tasks\\.${service}'\\]\\n\\s+type: A\\n\\s+port: 3000`));
     }
   });
@@ -594,7 +787,9 @@ describe('the Swarm stack', () => {
       'auth',
       'courses',
       'progress',
+      'assessments',
       'postgres',
+      'postgres-replica',
       'redis',
       'prometheus',
       'grafana',
@@ -607,6 +802,41 @@ describe('the Swarm stack', () => {
     expect(output).toContain('--maxmemory-policy');
     expect(output).toContain('allkeys-lru');
     expect(output).toContain('AUTH_JWKS_URL: http://auth:3000/api/auth/.well-known/jwks.json');
+    expect(output).toContain('PROGRESS_URL: http://progress:3000');
+  });
+
+  it('streams a replica from the primary, reads through it from every service, and archives WAL', () => {
+    requireTool('docker', ['--version'], 'docker.io');
+    const result = run('docker', ['stack', 'config', '-c', join(deployDir, 'docker-stack.yml')]);
+    expect(result.status, result.output).toBe(0);
+    const services = result.output.split(/^ {2}(?=[a-z-]+:$)/m);
+    const section = (name: string) => services.find((text) => text.startsWith(`${name}:\n`)) ?? '';
+    for (const service of ['auth', 'courses', 'progress']) {
+      expect(section(service)).toContain(
+        'DATABASE_READ_URL: postgres://lectern@postgres-replica:5432/lectern',
+      );
+      expect(section(service)).toContain('DATABASE_PASSWORD_FILE: /run/secrets/db_password');
+    }
+    const primary = section('postgres');
+    expect(primary).toContain('archive_mode=on');
+    expect(primary).toMatch(/archive_command=test ! -f \/var\/lib\/postgresql\/wal-archive\/%f && cp %p/);
+    expect(primary).toContain('target: /var/lib/postgresql/wal-archive');
+    expect(primary).toContain('target: /docker-entrypoint-initdb.d/init-replication.sh');
+    const replica = section('postgres-replica');
+    expect(replica).toContain('target: /usr/local/bin/replica-entrypoint.sh');
+    expect(replica).toContain('source: replication_password');
+    expect(replica).toContain('target: /var/lib/postgresql/data');
+    expect(replica).toContain('node.labels.lectern.data-replica == true');
+
+    const entrypoint = readFileSync(join(deployDir, 'postgres', 'replica-entrypoint.sh'), 'utf8');
+    expect(entrypoint).toMatch(/pg_basebackup -h postgres -U replicator\s*\\\s*-D "\$data" -R -X stream/);
+    const init = readFileSync(join(deployDir, 'postgres', 'init-replication.sh'), 'utf8');
+    expect(init).toContain('CREATE ROLE replicator WITH REPLICATION LOGIN');
+    expect(init).toContain('host replication replicator');
+    for (const script of ['replica-entrypoint.sh', 'init-replication.sh']) {
+      const check = run('sh', ['-n', join(deployDir, 'postgres', script)]);
+      expect(check.status, check.output).toBe(0);
+    }
   });
 
   it("keeps the services' drain shorter than Swarm's stop grace period", () => {

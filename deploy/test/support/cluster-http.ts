@@ -1,6 +1,8 @@
 // HTTP helpers for tests that drive a real cluster (scripts/cluster.ts) through nginx. Every request goes to
 // 127.0.0.1 only and carries a timeout, so a hung replica fails a request instead of the whole test run.
 
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+
 export interface HttpResult {
   status: number;
   headers: Headers;
@@ -155,4 +157,49 @@ export function uniqueName(prefix: string): string {
 export function randomIpv4(): string {
   const octet = () => 1 + Math.floor(Math.random() * 254);
   return `${octet()}.${octet()}.${octet()}.${octet()}`;
+}
+
+export interface RawResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The bytes as they came over the wire, never decompressed. */
+  bytes: Buffer;
+  /** The size of the status line and header block, as the client received them. */
+  headerBytes: number;
+}
+
+/**
+ * One GET as curl sends it: only the headers given (fetch would add its own Accept-Encoding and decompress),
+ * the body kept as it arrived.
+ */
+export function rawGet(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<RawResult> {
+  const url = new URL(path, baseUrl);
+  assertLoopback(url.href);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'GET', headers, timeout: 5000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const statusLine = `HTTP/1.1 ${response.statusCode ?? 0} ${response.statusMessage ?? ''}\r\n`;
+        const lines = [];
+        for (let index = 0; index < response.rawHeaders.length; index += 2) {
+          lines.push(`${response.rawHeaders[index] ?? ''}: ${response.rawHeaders[index + 1] ?? ''}\r\n`);
+        }
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          bytes: Buffer.concat(chunks),
+          headerBytes: Buffer.byteLength(statusLine + lines.join('') + '\r\n'),
+        });
+      });
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url.href} timed out`)));
+    request.on('error', reject);
+    request.end();
+  });
 }
