@@ -2,6 +2,7 @@
 // each service, real PostgreSQL and Redis, seeded data) and the references R1–R4 measured in the same run, then
 // bench/results/<timestamp>.{md,json} and bench/results/latest.svg. See bench/README.md.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import argon2 from 'argon2';
 import { costGrowthTable, runCostGrowth, type CostGrowthReport } from './cost-growth.js';
@@ -32,9 +33,15 @@ import {
   type Measurement,
   type MeasurementId,
 } from './lib/results.js';
-import { measurementPlans, type MeasurementPlan } from './lib/scenarios.js';
+import {
+  browserHeaders,
+  measurementPlans,
+  type MeasurementPlan,
+  type RequestStyle,
+} from './lib/scenarios.js';
 import { startStack, type Stack } from './lib/stack.js';
 import type { RequestPlan } from './lib/wrk.js';
+import { describeOpeningRush, runOpeningRush } from './opening-rush.js';
 import { ensureSeed, serviceHashParameters, SeedError, sizesFromFlags } from './seed.js';
 
 const log = (line: string) => console.error(line);
@@ -44,26 +51,44 @@ interface Probe {
   headerBytes: number;
   bodyBytes: number;
   headers: Record<string, string>;
+  contentEncoding?: string;
 }
 
-/** One request as the load generator will send it (its first variant), to check it works and size the answer. */
-async function probe(url: string, plan: RequestPlan): Promise<Probe> {
+/**
+ * One request as the load generator will send it (its first variant), to check it works and size the answer as
+ * it travels: node:http, since fetch would add its own Accept-Encoding and count decompressed bytes.
+ */
+function probe(url: string, plan: RequestPlan): Promise<Probe> {
   const headers: Record<string, string> = { ...plan.headers };
   const token = plan.tokens?.[0];
   if (token) headers.authorization = `Bearer ${token}`;
   const body = plan.bodies?.[0];
-  const response = await fetch(`${url}${plan.paths[0] ?? '/'}`, {
-    method: plan.method,
-    headers,
-    ...(body === undefined ? {} : { body }),
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      new URL(plan.paths[0] ?? '/', url),
+      { method: plan.method, headers, timeout: 10_000 },
+      (response) => {
+        let bodyBytes = 0;
+        response.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+        response.on('end', () => {
+          const received: Record<string, string> = {};
+          let headerBytes =
+            `HTTP/1.1 ${response.statusCode ?? 0} ${response.statusMessage ?? ''}\r\n`.length + 2;
+          for (let index = 0; index < response.rawHeaders.length; index += 2) {
+            const name = response.rawHeaders[index] ?? '';
+            const value = response.rawHeaders[index + 1] ?? '';
+            headerBytes += name.length + value.length + 4;
+            received[name.toLowerCase()] = value;
+          }
+          resolve({ status: response.statusCode ?? 0, headerBytes, bodyBytes, headers: received });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`probe of ${url} timed out`)));
+    request.on('error', reject);
+    request.end(body);
   });
-  const text = await response.text();
-  const received = Object.fromEntries(response.headers.entries());
-  const headerBytes =
-    `HTTP/1.1 ${response.status} ${response.statusText}\r\n`.length +
-    Object.entries(received).reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0) +
-    2;
-  return { status: response.status, headerBytes, bodyBytes: Buffer.byteLength(text), headers: received };
 }
 
 function urlOf(stack: Stack, plan: MeasurementPlan): string {
@@ -72,6 +97,7 @@ function urlOf(stack: Stack, plan: MeasurementPlan): string {
   if (!references) throw new Error('the reference servers are not running');
   if (plan.target === 'r1') return references.r1.url;
   if (plan.target === 'r2') return references.r2.url;
+  if (plan.target === 'r2n') return references.r2n.url;
   return references.r3.url;
 }
 
@@ -88,7 +114,7 @@ function loadSettingsOf(settings: BenchSettings, scriptDir: string): LoadSetting
   };
 }
 
-type Probe0 = Pick<Probe, 'status' | 'headerBytes' | 'bodyBytes'>;
+type Probe0 = Pick<Probe, 'status' | 'headerBytes' | 'bodyBytes' | 'contentEncoding'>;
 
 /** Checks the first request works, sizes its answer, primes the caches when the plan asks for it. */
 async function prepare(stack: Stack, plan: MeasurementPlan, notes: string[]): Promise<Probe0 | undefined> {
@@ -109,7 +135,14 @@ async function prepare(stack: Stack, plan: MeasurementPlan, notes: string[]): Pr
       notes.push(`${plan.id}: ${primed.failures} of ${primed.requests} priming requests failed.`);
     }
   }
-  return { status: checked.status, headerBytes: checked.headerBytes, bodyBytes: checked.bodyBytes };
+  const sized: Probe0 = {
+    status: checked.status,
+    headerBytes: checked.headerBytes,
+    bodyBytes: checked.bodyBytes,
+  };
+  const contentEncoding = checked.headers['content-encoding'];
+  if (contentEncoding) sized.contentEncoding = contentEncoding;
+  return sized;
 }
 
 /** One round of one measurement; `load.warmupSeconds` is 0 after the first round. */
@@ -136,7 +169,7 @@ async function measureRound(stack: Stack, plan: MeasurementPlan, load: LoadSetti
 /** Scenarios measured next to their reference; the order flips every round so drift hits both sides alike. */
 const measurementGroups: MeasurementId[][] = [
   ['R1', 'S1'],
-  ['R2', 'S2', 'S3'],
+  ['R2', 'R2n', 'S2', 'S3'],
   ['R3', 'S4'],
   ['S5'],
   ['R4', 'S6'],
@@ -217,6 +250,8 @@ interface RunRecord {
     dbPoolPerReplica: string;
     r3Pool: number;
     students: number;
+    /** browser: every request carries a browser's headers (Accept-Encoding: gzip, deflate, br …); identity: none. */
+    requests: RequestStyle;
   };
   machine: { start: MachineInfo; loadAverageEnd: number[] };
   versions: Versions;
@@ -226,6 +261,26 @@ interface RunRecord {
   targets: ReturnType<typeof checkTargets>;
   costGrowth: CostGrowthReport | null;
   notes: string[];
+}
+
+/** Flags that change where a run goes or what it sends, not how long or how hard it measures. */
+const placementFlags = new Set(['--identity', '--port', '--out', '--note']);
+
+function measuresAsDefault(args: readonly string[]): boolean {
+  for (let index = 0; index < args.length; index += 1) {
+    const flag = args[index] ?? '';
+    if (!placementFlags.has(flag.split('=')[0] ?? '')) return false;
+    if (flag !== '--identity' && !flag.includes('=')) index += 1;
+  }
+  return true;
+}
+
+function requestsLine(style: RequestStyle): string {
+  return style === 'browser'
+    ? `browser-like requests (${Object.entries(browserHeaders)
+        .map(([name, value]) => `${name}: ${value}`)
+        .join('; ')})`
+    : 'identity requests (no Accept-Encoding, Accept or User-Agent: --identity)';
 }
 
 function markdown(record: RunRecord): string {
@@ -239,7 +294,7 @@ function markdown(record: RunRecord): string {
     `Command: \`${record.command}\``,
     '',
     `- Mode: ${record.mode}; ${settings.tool} with ${settings.threads} thread(s), ${settings.connections} connections, no pipelining, ` +
-      `timeout ${settings.timeoutSeconds} s; ${settings.warmupSeconds} s warm-up (discarded) + ${settings.durationSeconds} s measured per row` +
+      `timeout ${settings.timeoutSeconds} s; ${requestsLine(settings.requests)}; ${settings.warmupSeconds} s warm-up (discarded) + ${settings.durationSeconds} s measured per row` +
       (settings.rounds > 1
         ? `, in ${settings.rounds} rounds of ${settings.durationSeconds / settings.rounds} s interleaved with the row's pair (order flipped each round; p50/p99 = median of the rounds).`
         : '.'),
@@ -284,7 +339,8 @@ function markdown(record: RunRecord): string {
     '',
     ...record.measurements.map((measurement) => {
       const size = measurement.probe
-        ? ` Answer: ${measurement.probe.status}, ${measurement.probe.headerBytes} B of headers + ${measurement.probe.bodyBytes} B of body.`
+        ? ` Answer: ${measurement.probe.status}, ${measurement.probe.headerBytes} B of headers + ${measurement.probe.bodyBytes} B of body` +
+          `${measurement.probe.contentEncoding ? ` (${measurement.probe.contentEncoding})` : ''}.`
         : '';
       return `- **${measurement.id}** ${measurement.title}: ${measurement.description}.${size}`;
     }),
@@ -340,7 +396,7 @@ async function main(): Promise<void> {
         'The seeded password hash uses other argon2id parameters than the auth service: every S6 login also rehashes. Reseed with --reseed.',
       );
     }
-    const plans = measurementPlans(stack.fixtures).filter(
+    const plans = measurementPlans(stack.fixtures, settings.requests).filter(
       (plan) => !settings.costGrowthOnly && (settings.only === null || settings.only.includes(plan.id)),
     );
     log(
@@ -355,6 +411,20 @@ async function main(): Promise<void> {
         measurements.push({ ...measurement, description: plan?.description ?? '' });
         log(describeLine(measurement));
       }
+    }
+    if (!settings.costGrowthOnly) {
+      // S7 needs thousands of distinct learners whatever the mode: --quick shortens the timed scenarios only.
+      const rush = await runOpeningRush({
+        baseUrl: stack.baseUrl,
+        client: stack.client,
+        minter: stack.minter,
+        learners: 5000,
+        connections: load.connections,
+      });
+      const r3 = measurements.find((measurement) => measurement.id === 'R3');
+      const line = describeOpeningRush(rush, r3?.requestsPerSecond);
+      notes.push(line);
+      log(line);
     }
     if (plans.some((plan) => plan.target === 'argon2')) {
       const parameters = serviceHashParameters();
@@ -401,7 +471,7 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       command: commandLine('bench/run.ts', args, process.env),
-      mode: args.length === 0 ? 'full' : settings.quick ? 'quick' : 'custom',
+      mode: measuresAsDefault(args) ? 'full' : settings.quick ? 'quick' : 'custom',
       settings: {
         tool: load.tool,
         connections: load.connections,
@@ -415,6 +485,7 @@ async function main(): Promise<void> {
         dbPoolPerReplica: '4 + 8',
         r3Pool: 20,
         students: stack.fixtures.studentTokens.length,
+        requests: settings.requests,
       },
       machine: { start: startMachine, loadAverageEnd: machineInfo().loadAverage },
       versions: await versions(stack.client, redisUrl),
@@ -437,7 +508,7 @@ async function main(): Promise<void> {
   if (measurements.length > 0) {
     const chart = renderChart(measurements, {
       title: 'Lectern: each scenario against its reference (same run)',
-      subtitle: `${startMachine.cores} × ${startMachine.cpuModel}, ${load.tool} ${load.connections} connections, ${load.durationSeconds} s each, ${record.startedAt.slice(0, 16)}Z`,
+      subtitle: `${startMachine.cores} × ${startMachine.cpuModel}, ${load.tool} ${load.connections} connections, ${load.durationSeconds} s each, ${settings.requests} requests, ${record.startedAt.slice(0, 16)}Z`,
     });
     writeFileSync(join(settings.outDir, `${name}.svg`), chart);
     copyFileSync(join(settings.outDir, `${name}.svg`), join(settings.outDir, 'latest.svg'));

@@ -4,6 +4,7 @@ import { sizeOptions } from '../seed.js';
 import type { Tool } from './load.js';
 import { hasWrk } from './machine.js';
 import type { MeasurementId } from './results.js';
+import type { RequestStyle } from './scenarios.js';
 import { portsFrom, type Ports } from './stack.js';
 
 export interface BenchSettings {
@@ -26,6 +27,8 @@ export interface BenchSettings {
   profileDir: string | null;
   note: string | null;
   reseed: boolean;
+  /** Browser-like requests (default) or, with --identity, none of a browser's headers. */
+  requests: RequestStyle;
   sizes: Partial<Record<keyof typeof sizeOptions, string>>;
 }
 
@@ -41,9 +44,10 @@ export const usage = `npm run bench -- [options]          (needs DATABASE_URL an
   --replicas N         replicas per service behind nginx (2)
   --tool wrk|autocannon   load generator (wrk when installed)
   --only S1,R1,…       run only these measurements
+  --identity           send bare requests (no Accept-Encoding, Accept, User-Agent) instead of a browser's
   --cost-growth        also run the cost-growth report (bench/cost-growth.ts)
   --students N         distinct seeded students with tokens / login bodies (2000)
-  --port N             first of the ports used (18400: nginx, +1 internal, +2..4 R1..R3, +20.. replicas)
+  --port N             first of the ports used (18400: nginx, +1 internal, +2..4 R1..R3, +5 R2n, +20.. replicas)
   --out DIR            where results go (bench/results)
   --profile DIR        write replicas' V8 CPU profiles (node --cpu-prof) there
   --note TEXT          a note stored with the result
@@ -57,7 +61,12 @@ function positive(value: string | undefined, fallback: number, name: string): nu
   return parsed;
 }
 
-const measurementIds = new Set(['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'R1', 'R2', 'R3', 'R4']);
+const measurementIds = new Map(
+  (['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'R1', 'R2', 'R2n', 'R3', 'R4'] as const).map((id) => [
+    id.toUpperCase(),
+    id,
+  ]),
+);
 
 export function parseBenchArgs(args: string[]): BenchSettings | 'help' {
   const { values } = parseArgs({
@@ -82,6 +91,7 @@ export function parseBenchArgs(args: string[]): BenchSettings | 'help' {
       profile: { type: 'string' },
       note: { type: 'string' },
       reseed: { type: 'boolean' },
+      identity: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -90,9 +100,13 @@ export function parseBenchArgs(args: string[]): BenchSettings | 'help' {
   const tool = values.tool ?? 'auto';
   if (tool !== 'auto' && tool !== 'wrk' && tool !== 'autocannon')
     throw new Error('--tool must be wrk or autocannon');
-  const only = values.only ? values.only.split(',').map((id) => id.trim().toUpperCase()) : null;
-  for (const id of only ?? [])
-    if (!measurementIds.has(id)) throw new Error(`--only: unknown measurement ${id}`);
+  const only = values.only
+    ? values.only.split(',').map((given) => {
+        const id = measurementIds.get(given.trim().toUpperCase());
+        if (!id) throw new Error(`--only: unknown measurement ${given.trim()}`);
+        return id;
+      })
+    : null;
   const { courses, lessons, users, progress, light, heavy } = values;
   return {
     quick,
@@ -107,12 +121,13 @@ export function parseBenchArgs(args: string[]): BenchSettings | 'help' {
     ports: portsFrom(Math.round(positive(values.port, 18_400, 'port'))),
     students: Math.round(positive(values.students, 2_000, 'students')),
     outDir: values.out ?? 'bench/results',
-    only: only as MeasurementId[] | null,
+    only,
     costGrowth: values['cost-growth'] === true || values['cost-growth-only'] === true,
     costGrowthOnly: values['cost-growth-only'] === true,
     profileDir: values.profile ?? null,
     note: values.note ?? null,
     reseed: values.reseed === true,
+    requests: values.identity === true ? 'identity' : 'browser',
     sizes: Object.fromEntries(
       Object.entries({ courses, lessons, users, progress, light, heavy }).filter(
         ([, value]) => value !== undefined,

@@ -125,7 +125,9 @@ export async function countSeedRows(client: pg.Client): Promise<Record<string, n
        (select count(*) from progress.progress p join auth.users u on u.id = p.user_id
           where u.email like $1) as progress,
        (select count(*) from progress.course_progress p join auth.users u on u.id = p.user_id
-          where u.email like $1) as course_progress`,
+          where u.email like $1) as course_progress,
+       (select count(*) from progress.enrollments e join auth.users u on u.id = e.user_id
+          where u.email like $1) as enrollments`,
     [emailLike, titleLike],
   );
   return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([key, value]) => [key, Number(value)]));
@@ -135,7 +137,12 @@ export async function countSeedRows(client: pg.Client): Promise<Record<string, n
 export async function resetSeed(client: pg.Client, log: Log): Promise<void> {
   const started = performance.now();
   const seedUsers = 'select id from auth.users where email like $1';
+  const seedCourses = 'select id from courses.courses where title like $1';
   const steps: [string, string, string[]][] = [
+    ['enrollments', `delete from progress.enrollments where user_id in (${seedUsers})`, [emailLike]],
+    ['course_seats', `delete from progress.course_seats where course_id in (${seedCourses})`, [titleLike]],
+    ['lesson_stats', `delete from progress.lesson_stats where course_id in (${seedCourses})`, [titleLike]],
+    ['course_stats', `delete from progress.course_stats where course_id in (${seedCourses})`, [titleLike]],
     ['course_progress', `delete from progress.course_progress where user_id in (${seedUsers})`, [emailLike]],
     ['progress', `delete from progress.progress where user_id in (${seedUsers})`, [emailLike]],
     [
@@ -174,7 +181,9 @@ const topics = [
  * Loads the dataset with set-based statements (INSERT … SELECT FROM generate_series), in chunks so the
  * progress shows, keeping the services' invariants: lessons have contiguous positions 1..n per course and
  * courses.lessons_count = n; every progress row names its lesson's course; course_progress holds, per user
- * and course, the count and the first and last completion times of that user's progress rows.
+ * and course, the count and the first and last completion times of that user's progress rows; every learner
+ * with a completion in a course is enrolled in it (seat counters count them); lesson_stats and
+ * course_stats.started count the completions and the learners who started, as the completion statement does.
  */
 export async function seed(
   client: pg.Client,
@@ -326,6 +335,47 @@ export async function seed(
       );
       return result.rowCount ?? 0;
     });
+    // What the services' writes keep beside the completions: a learner's first completion in an open course
+    // enrols them (enrolments and the seat counter), and the completion statement bumps lesson_stats and
+    // course_stats.started. No certificate is issued by the seed (each is a signed credential), so
+    // course_stats.completed and course_completion_days stay empty, as they are before any issue.
+    await step('enrollments', async () => {
+      const result = await client.query(
+        `insert into progress.enrollments (course_id, user_id, enrolled_at)
+         select cp.course_id, cp.user_id, cp.started_at
+         from progress.course_progress cp join seed_students s on s.id = cp.user_id`,
+      );
+      return result.rowCount ?? 0;
+    });
+    await step('course_seats', async () => {
+      const result = await client.query(
+        `insert into progress.course_seats as seats (course_id, taken)
+         select c.id, count(*) from progress.enrollments e join seed_courses c on c.id = e.course_id
+         group by c.id
+         on conflict (course_id) do update set taken = excluded.taken`,
+      );
+      return result.rowCount ?? 0;
+    });
+    await step('lesson_stats', async () => {
+      const result = await client.query(
+        `insert into progress.lesson_stats as stats (lesson_id, course_id, completed)
+         select p.lesson_id, min(p.course_id), count(*) from progress.progress p
+         join seed_courses c on c.id = p.course_id
+         group by p.lesson_id
+         on conflict (lesson_id) do update set completed = excluded.completed`,
+      );
+      return result.rowCount ?? 0;
+    });
+    await step('course_stats', async () => {
+      const result = await client.query(
+        `insert into progress.course_stats as stats (course_id, started, completed)
+         select cp.course_id, count(*), 0 from progress.course_progress cp
+         join seed_courses c on c.id = cp.course_id
+         group by cp.course_id
+         on conflict (course_id) do update set started = excluded.started`,
+      );
+      return result.rowCount ?? 0;
+    });
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
@@ -334,7 +384,8 @@ export async function seed(
 
   const vacuumStarted = performance.now();
   await client.query(
-    'vacuum (analyze) auth.users, courses.courses, courses.lessons, progress.progress, progress.course_progress',
+    'vacuum (analyze) auth.users, courses.courses, courses.lessons, progress.progress, progress.course_progress, ' +
+      'progress.enrollments, progress.course_seats, progress.lesson_stats, progress.course_stats',
   );
   log(`  vacuum analyze in ${((performance.now() - vacuumStarted) / 1000).toFixed(1)} s`);
 

@@ -5,7 +5,25 @@ import type { MeasurementId } from './results.js';
 import { catalogPath, type Fixtures } from './stack.js';
 import type { RequestPlan } from './wrk.js';
 
-export type Target = 'cluster' | 'r1' | 'r2' | 'r3' | 'argon2';
+export type Target = 'cluster' | 'r1' | 'r2' | 'r2n' | 'r3' | 'argon2';
+
+/** `browser`: every request carries what a browser sends (the default); `identity`: the bare requests of old. */
+export type RequestStyle = 'browser' | 'identity';
+
+/** What Chromium sends with a fetch() from the web app, minus cookies: compression, Accept, a real User-Agent. */
+export const browserHeaders: Readonly<Record<string, string>> = Object.freeze({
+  Accept: 'application/json, text/plain, */*',
+  'Accept-Encoding': 'gzip, deflate, br',
+  'Accept-Language': 'en-US,en;q=0.9',
+  'User-Agent':
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+});
+
+/** A plan as `style` sends it: browser headers added, the plan's own (Content-Type) kept. */
+export function styled(plan: RequestPlan, style: RequestStyle): RequestPlan {
+  if (style === 'identity') return plan;
+  return { ...plan, headers: { ...browserHeaders, ...plan.headers } };
+}
 
 export interface MeasurementPlan {
   id: MeasurementId;
@@ -25,7 +43,18 @@ export interface MeasurementPlan {
 
 const json = { 'Content-Type': 'application/json' };
 
-export function measurementPlans(fixtures: Fixtures): MeasurementPlan[] {
+export function measurementPlans(fixtures: Fixtures, style: RequestStyle = 'browser'): MeasurementPlan[] {
+  return basePlans(fixtures).map((measurement) => {
+    const { plan, prime } = measurement;
+    return {
+      ...measurement,
+      ...(plan ? { plan: styled(plan, style) } : {}),
+      ...(prime ? { prime: styled(prime, style) } : {}),
+    };
+  });
+}
+
+function basePlans(fixtures: Fixtures): MeasurementPlan[] {
   const tokens = fixtures.studentTokens;
   const catalog: RequestPlan = { method: 'GET', paths: [catalogPath] };
   const complete: RequestPlan = {
@@ -36,11 +65,12 @@ export function measurementPlans(fixtures: Fixtures): MeasurementPlan[] {
   return [
     {
       id: 'R1',
-      title: 'nginx static file (S1 body)',
+      title: 'nginx static file (S1 body, precompressed)',
       kind: 'reference',
       target: 'r1',
       plan: catalog,
-      description: 'a second nginx, same template and worker settings, serving the S1 body from a file',
+      description:
+        'a second nginx, same template and worker settings, serving the S1 body from a file, and its .gz (made once) to clients that accept gzip (gzip_static; nginx-light has no brotli module)',
     },
     {
       id: 'S1',
@@ -52,11 +82,21 @@ export function measurementPlans(fixtures: Fixtures): MeasurementPlan[] {
     },
     {
       id: 'R2',
-      title: 'Fastify + Redis GET (S1 body)',
+      title: 'Fastify + Redis GET (S1 body, precompressed)',
       kind: 'reference',
       target: 'r2',
       plan: { ...catalog, tokens },
-      description: 'a bare Fastify process: GET of the prebuilt S1 string from Redis per request, sent as is',
+      description:
+        "a bare Fastify process: GET from Redis per request of the S1 body's prebuilt bytes in the coding the client accepts (br, gzip or identity, compressed once as the kit's cache does), sent as is",
+    },
+    {
+      id: 'R2n',
+      title: 'R2 behind nginx',
+      kind: 'reference',
+      target: 'r2n',
+      plan: { ...catalog, tokens },
+      description:
+        "R2 behind a third nginx rendered from the same template, R2 as its courses upstream: the proxy hop S2 pays (a token bypasses the cache), and nothing of Lectern's",
     },
     {
       id: 'S2',

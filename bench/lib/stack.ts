@@ -5,11 +5,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Cache } from '@lectern/kit';
+import { Cache, createCacheEntry } from '@lectern/kit';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { startCluster, type Cluster, type Service } from '../../scripts/cluster.js';
-import { startStaticNginx, type StaticNginx } from '../reference/static-nginx.js';
+import {
+  services,
+  startCluster,
+  type Cluster,
+  type ProcessName,
+  type Service,
+} from '../../scripts/cluster.js';
+import { referenceKey } from '../reference/coding.js';
+import { startReferenceNginx, staticFileLocation, type ReferenceNginx } from '../reference/static-nginx.js';
 import { createTokenMinter, type TokenMinter, type TokenUser } from './access-tokens.js';
 import {
   heavyUserEmail,
@@ -30,11 +37,20 @@ export interface Ports {
   r1: number;
   r2: number;
   r3: number;
+  r2n: number;
   replicas: number;
 }
 
 export function portsFrom(base: number): Ports {
-  return { nginx: base, internal: base + 1, r1: base + 2, r2: base + 3, r3: base + 4, replicas: base + 20 };
+  return {
+    nginx: base,
+    internal: base + 1,
+    r1: base + 2,
+    r2: base + 3,
+    r3: base + 4,
+    r2n: base + 5,
+    replicas: base + 20,
+  };
 }
 
 export interface Fixtures {
@@ -65,8 +81,9 @@ export interface StackOptions {
 }
 
 export interface References {
-  r1: StaticNginx;
+  r1: ReferenceNginx;
   r2: { url: string; child: ChildProcess };
+  r2n: ReferenceNginx;
   r3: { url: string; child: ChildProcess };
   catalogBody: string;
 }
@@ -75,6 +92,10 @@ export interface Stack {
   cluster: Cluster;
   client: pg.Client;
   fixtures: Fixtures;
+  /** Signs access tokens the cluster accepts, for users the bench makes up (S7's learners). */
+  minter: TokenMinter;
+  /** nginx, as clients reach the cluster. */
+  baseUrl: string;
   references: References | null;
   workDir: string;
   replicaLog: string;
@@ -87,28 +108,41 @@ export interface Stack {
 
 const lift = '100000000';
 
-function startReferenceServer(script: string, env: Record<string, string>, port: number): ChildProcess {
+export function startReferenceServer(
+  script: string,
+  env: Record<string, string>,
+  port: number,
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', resolve(script)], {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }
 
-async function waitUntilListening(url: string, child: ChildProcess, init?: RequestInit): Promise<void> {
-  const deadline = Date.now() + 30_000;
+/** Generous on purpose: on a loaded 2-core machine a tsx process took over 30 s to listen (issue 14). */
+const referenceListenTimeoutMs = 120_000;
+
+export async function waitUntilListening(
+  url: string,
+  child: ChildProcess,
+  init?: RequestInit,
+): Promise<void> {
+  const deadline = Date.now() + referenceListenTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${url}: the reference server exited (${child.exitCode})`);
     try {
       await fetch(url, { ...init, signal: AbortSignal.timeout(1000) });
       return;
     } catch {
-      if (Date.now() > deadline) throw new Error(`${url} did not answer within 30 s`);
+      if (Date.now() > deadline) {
+        throw new Error(`${url} did not answer within ${referenceListenTimeoutMs / 1000} s`);
+      }
       await new Promise((done) => setTimeout(done, 100));
     }
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
     const forced = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -230,7 +264,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       internalPort: options.ports.internal,
       basePort: options.ports.replicas,
       env,
-      output: (service: Service, index: number, chunk: string) => {
+      output: (service: ProcessName, index: number, chunk: string) => {
         writeFileSync(replicaLog, chunk.replace(/^(?=.)/gm, `${service}#${index} `), { flag: 'a' });
       },
     });
@@ -244,26 +278,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (!catalogResponse.ok) throw new Error(`GET ${catalogPath} answered ${catalogResponse.status}`);
       const catalogBody = await catalogResponse.text();
 
-      const r1 = await startStaticNginx({
-        runDir: join(workDir, 'r1-nginx'),
+      const clusterUpstreams = Object.fromEntries(
+        services.map((service) => [
+          service,
+          cluster.replicas
+            .filter((replica) => replica.service === service)
+            .map((replica) => `127.0.0.1:${replica.port}`),
+        ]),
+      ) as Record<Service, string[]>;
+      const r1RunDir = join(workDir, 'r1-nginx');
+      const r1 = await startReferenceNginx({
+        label: 'R1',
+        runDir: r1RunDir,
         port: options.ports.r1,
-        path: '/api/courses',
-        body: catalogBody,
+        readyPath: '/api/courses',
         webRoot: resolve('apps/web/dist'),
-        upstreams: Object.fromEntries(
-          (['auth', 'courses', 'progress'] as const).map((service) => [
-            service,
-            cluster.replicas
-              .filter((replica) => replica.service === service)
-              .map((replica) => `127.0.0.1:${replica.port}`),
-          ]),
-        ) as Record<Service, string[]>,
+        upstreams: clusterUpstreams,
+        extraServerConfig: staticFileLocation({ runDir: r1RunDir, path: '/api/courses', body: catalogBody }),
       });
       cleanups.push(() => r1.stop());
 
+      // The bytes of every coding, made once the way the kit's cache makes them.
       const r2Key = 'lectern-bench:r2:catalog';
+      const { encodings } = await createCacheEntry({ body: catalogBody });
       const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
-      await redis.set(r2Key, catalogBody, 'EX', 86_400);
+      for (const coding of ['identity', 'br', 'gzip'] as const) {
+        const encoded = encodings[coding];
+        if (!encoded) throw new Error(`the catalog page did not compress with ${coding}`);
+        await redis.set(referenceKey(r2Key, coding), encoded.bytes, 'EX', 86_400);
+      }
       redis.disconnect();
       const r2Child = startReferenceServer(
         'bench/reference/redis-string.server.ts',
@@ -285,9 +328,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         waitUntilListening(`${r2Url}/api/courses`, r2Child),
         waitUntilListening(`${r3Url}/health`, r3Child),
       ]);
+      const r2n = await startReferenceNginx({
+        label: 'R2n',
+        runDir: join(workDir, 'r2n-nginx'),
+        port: options.ports.r2n,
+        readyPath: '/api/courses',
+        webRoot: resolve('apps/web/dist'),
+        upstreams: { ...clusterUpstreams, courses: [`127.0.0.1:${options.ports.r2}`] },
+      });
+      cleanups.push(() => r2n.stop());
       references = {
         r1,
         r2: { url: r2Url, child: r2Child },
+        r2n,
         r3: { url: r3Url, child: r3Child },
         catalogBody,
       };
@@ -310,6 +363,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         if (master > 0 && descendsFrom(stat.pid, master, all)) return 'nginx';
         if (references?.r1.pid !== undefined && descendsFrom(stat.pid, references.r1.pid, all))
           return 'R1 nginx';
+        if (references?.r2n.pid !== undefined && descendsFrom(stat.pid, references.r2n.pid, all))
+          return 'R2n nginx';
         if (references && stat.pid === references.r2.child.pid) return 'R2';
         if (references && stat.pid === references.r3.child.pid) return 'R3';
         for (const [name, pid] of Object.entries(extra)) if (pid === stat.pid) return name;
@@ -334,7 +389,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           }
         : {};
 
-    return { cluster, client, fixtures, references, workDir, replicaLog, classify, profileHooks, stop };
+    const baseUrl = `http://127.0.0.1:${options.ports.nginx}`;
+    return {
+      cluster,
+      client,
+      fixtures,
+      minter,
+      baseUrl,
+      references,
+      workDir,
+      replicaLog,
+      classify,
+      profileHooks,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

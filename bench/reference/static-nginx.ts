@@ -1,22 +1,46 @@
-// R1: a second nginx from the same template (same worker processes, connections, keep-alive, access log,
-// sendfile) on its own port, answering the catalog URL with the S1 body from a static file.
+// R1 and R2n: more nginx processes from the same template as the cluster's (same worker processes,
+// connections, keep-alive, access log, sendfile, proxy settings) on their own ports. R1 answers the catalog URL
+// with the S1 body from a static file, precompressed; R2n proxies it to R2 through the template's own
+// /api/courses location, as the cluster's nginx does for S2.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { renderNginxConfig, type LecternService } from '../../deploy/nginx/render.mjs';
 
-export interface StaticNginxOptions {
+export interface ReferenceNginxOptions {
   runDir: string;
   port: number;
+  /** A path that answers 200 once nginx (and what it proxies to) is up. */
+  readyPath: string;
+  webRoot: string;
+  /** The template's upstreams: the cluster's replicas for R1 (unused), R2 as `courses` for R2n. */
+  upstreams: Record<LecternService, string[]>;
+  extraServerConfig?: string;
+  /** Names it in errors: R1, R2n. */
+  label: string;
+}
+
+export interface StaticFileOptions {
+  runDir: string;
   /** The URL path answered from the file (the query string is ignored, as for any static file). */
   path: string;
   body: string;
-  webRoot: string;
-  /** Unused by R1 but required by the template: the cluster's replicas. */
-  upstreams: Record<LecternService, string[]>;
 }
 
-export interface StaticNginx {
+/**
+ * Writes the body and its .gz (level 9, as the kit's cache and the web build compress) and returns the location
+ * that serves them: the .gz as it is to clients that accept gzip (gzip_static), the file to others.
+ */
+export function staticFileLocation(options: StaticFileOptions): string {
+  mkdirSync(options.runDir, { recursive: true });
+  const file = join(options.runDir, 'static-body.json');
+  writeFileSync(file, options.body);
+  writeFileSync(`${file}.gz`, gzipSync(Buffer.from(options.body, 'utf8'), { level: 9 }));
+  return `location = ${options.path} {\n    default_type application/json;\n    gzip_static on;\n    alias ${file};\n}`;
+}
+
+export interface ReferenceNginx {
   pid: number | undefined;
   url: string;
   stop(): Promise<void>;
@@ -27,10 +51,8 @@ export function nginxVersion(): string {
   return /nginx\/(\d+\.\d+\.\d+)/.exec(result.stderr)?.[1] ?? 'unknown';
 }
 
-export async function startStaticNginx(options: StaticNginxOptions): Promise<StaticNginx> {
+export async function startReferenceNginx(options: ReferenceNginxOptions): Promise<ReferenceNginx> {
   mkdirSync(options.runDir, { recursive: true });
-  const file = join(options.runDir, 'static-body.json');
-  writeFileSync(file, options.body);
   const version = nginxVersion();
   const config = renderNginxConfig({
     mode: 'local',
@@ -40,7 +62,7 @@ export async function startStaticNginx(options: StaticNginxOptions): Promise<Sta
     listenPort: options.port,
     nginxVersion: /^\d+\.\d+\.\d+$/.test(version) ? version : '1.22.1',
     user: process.getuid?.() === 0 ? 'root' : null,
-    extraServerConfig: `location = ${options.path} {\n    default_type application/json;\n    alias ${file};\n}`,
+    extraServerConfig: options.extraServerConfig ?? '',
   });
   const configFile = join(options.runDir, 'nginx.conf');
   writeFileSync(configFile, config);
@@ -53,14 +75,14 @@ export async function startStaticNginx(options: StaticNginxOptions): Promise<Sta
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`R1 nginx exited (${child.exitCode}); see ${options.runDir}/error.log`);
+      throw new Error(`${options.label} nginx exited (${child.exitCode}); see ${options.runDir}/error.log`);
     try {
-      const response = await fetch(`${url}${options.path}`, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(`${url}${options.readyPath}`, { signal: AbortSignal.timeout(1000) });
       if (response.ok) break;
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error('R1 nginx did not answer within 10 s');
+    if (Date.now() > deadline) throw new Error(`${options.label} nginx did not answer within 10 s`);
     await new Promise((done) => setTimeout(done, 100));
   }
   return {

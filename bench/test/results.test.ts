@@ -38,6 +38,7 @@ const run: Measurement[] = [
   measurement('S1', 47_000, { latencyMs: { p50: 1, p99: 4, mean: 1, max: 8 } }),
   measurement('R2', 20_000),
   measurement('S2', 12_000, { latencyMs: { p50: 3, p99: 21.5, mean: 4, max: 40 } }),
+  measurement('R2n', 13_000),
   measurement('S3', 10_000),
   measurement('R3', 4_000),
   measurement('S4', 6_000, { latencyMs: { p50: 9, p99: 45, mean: 10, max: 80 } }),
@@ -58,6 +59,7 @@ describe('ratios', () => {
     expect(rows.map((row) => `${row.scenario}/${row.reference}`)).toEqual([
       'S1/R1',
       'S2/R2',
+      'S2/R2n',
       'S3/R2',
       'S4/R3',
       'S6/R4',
@@ -65,7 +67,8 @@ describe('ratios', () => {
     expect(rows.find((row) => row.scenario === 'S1')).toMatchObject({ minRatio: 0.9, met: true });
     expect(rows.find((row) => row.scenario === 'S2')?.ratio).toBeCloseTo(0.6);
     expect(rows.find((row) => row.scenario === 'S2')?.met).toBe(false);
-    expect(rows.find((row) => row.scenario === 'S3')?.minRatio).toBeUndefined();
+    expect(rows.find((row) => row.reference === 'R2n')).toMatchObject({ minRatio: 0.9, met: true });
+    expect(rows.find((row) => row.scenario === 'S3')).toMatchObject({ minRatio: 0.7, met: false });
     expect(rows.find((row) => row.scenario === 'S4')).toMatchObject({ ratio: 1.5, met: true });
     expect(rows.find((row) => row.scenario === 'S6')?.met).toBe(false);
   });
@@ -108,7 +111,10 @@ describe('markdown', () => {
     const lines = table.split('\n');
     expect(lines).toHaveLength(2 + run.length);
     expect(lines.find((line) => line.startsWith('| S1 |'))).toContain('0.94 × R1');
-    expect(lines.find((line) => line.startsWith('| S2 |'))).toContain('≥ 0.7 × R2 ❌, p99 ≤ 15 ms ❌');
+    expect(lines.find((line) => line.startsWith('| S2 |'))).toContain('0.60 × R2, 0.92 × R2n');
+    expect(lines.find((line) => line.startsWith('| S2 |'))).toContain(
+      '≥ 0.7 × R2 ❌, ≥ 0.9 × R2n ✅, p99 ≤ 15 ms ❌',
+    );
     expect(lines.find((line) => line.startsWith('| R4 |'))).toContain('40 verifications/s');
     expect(lines.find((line) => line.startsWith('| S2 |'))).toContain('| 12,000 | 3.00 | 21.5 |');
   });
@@ -136,10 +142,17 @@ describe('chart', () => {
   it('when rendered, then each pair has a scenario bar scaled to its ratio against a full reference bar', () => {
     const groups = [
       ...svg.matchAll(
-        /<g class="pair" data-scenario="(S\d)" data-reference="(R\d)" data-ratio="([\d.]+)">([\s\S]*?)<\/g>/g,
+        /<g class="pair" data-scenario="(S\d)" data-reference="(R\dn?)" data-ratio="([\d.]+)">([\s\S]*?)<\/g>/g,
       ),
     ];
-    expect(groups.map((group) => group[1])).toEqual(['S1', 'S2', 'S3', 'S4', 'S6']);
+    expect(groups.map((group) => `${group[1]}/${group[2]}`)).toEqual([
+      'S1/R1',
+      'S2/R2',
+      'S2/R2n',
+      'S3/R2',
+      'S4/R3',
+      'S6/R4',
+    ]);
     for (const group of groups) {
       const body = group[4] ?? '';
       const scenarioWidth = Number(/class="scenario"[^>]*width="([\d.]+)"/.exec(body)?.[1]);
@@ -152,8 +165,10 @@ describe('chart', () => {
     const s2 = /data-scenario="S2"[\s\S]*?<\/g>/.exec(svg)?.[0] ?? '';
     expect(s2).toContain('class="target"');
     expect(s2).toContain('fill="#dc2626"');
-    const s3 = /data-scenario="S3"[\s\S]*?<\/g>/.exec(svg)?.[0] ?? '';
-    expect(s3).not.toContain('class="target"');
+    const s5 = /data-scenario="S5"[\s\S]*?<\/g>/.exec(svg)?.[0] ?? '';
+    expect(s5).toBe('');
+    const r2n = /data-scenario="S2" data-reference="R2n"[\s\S]*?<\/g>/.exec(svg)?.[0] ?? '';
+    expect(r2n).toContain('class="target"');
   });
 });
 
