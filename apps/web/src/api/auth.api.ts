@@ -31,11 +31,15 @@ export async function register(email: string, password: string): Promise<void> {
   await login(email, password);
 }
 
-/** Revokes the refresh cookie's session on the server (best effort) and forgets the session here. */
+/**
+ * Revokes the refresh cookie's session on the server (best effort) and forgets the session here. The request is
+ * kept alive past the page: a reload or a closed tab right after "Sign out" must not cancel it, or the answer
+ * that clears the refresh cookie (or the revocation itself) would be lost.
+ */
 export async function logout(): Promise<void> {
   signOutLocally();
   try {
-    await requestVoid('/api/auth/logout', { method: 'POST', auth: 'none', body: {} });
+    await requestVoid('/api/auth/logout', { method: 'POST', auth: 'none', body: {}, keepalive: true });
   } catch {
     // The local session is gone either way; the refresh token will expire on its own.
   }

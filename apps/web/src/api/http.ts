@@ -28,6 +28,8 @@ export interface RequestOptions {
   accept?: string;
   /** `no-cache` revalidates with the server: for reading back what the user just changed. */
   cache?: RequestCache;
+  /** The request outlives the page: a reload or a closed tab right after it neither cancels it nor drops its answer. */
+  keepalive?: boolean;
 }
 
 /** Asks auth for the refresh token as an HttpOnly cookie instead of a JSON field script could read. */
@@ -185,6 +187,7 @@ function buildInit(options: RequestOptions, session: Session | null): RequestIni
     body: options.text ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     signal: options.signal,
     cache: options.cache,
+    keepalive: options.keepalive,
   };
 }
 
