@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDatabase, unique } from '@lectern/kit/testing';
 
 /** The repository root (this file is apps/web/test/e2e/platform.ts). */
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -40,6 +41,10 @@ export interface PlatformOptions {
   adminEmail: string;
   adminPassword: string;
   readyTimeoutMs?: number;
+  /** The port to listen on, when the test must know the platform's URL before it starts (a provider's callback URL). */
+  port?: number;
+  /** Extra settings, e.g. SMTP_URL for a test's mail server. */
+  env?: Record<string, string>;
 }
 
 export interface Platform {
@@ -66,13 +71,35 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** What the platform prints once it listens: until then, whatever answers on its port is not this platform. */
+const LISTENING = 'Lectern is running on';
+
+/** The platform could not listen on its port: something took it after freePort() found it free. */
+class PortTakenError extends Error {}
+
 /**
- * Starts `node apps/platform/dist/server.js` on a free port with a fresh DATA_DIR (PGlite unless DATABASE_URL is
- * set), high rate limits (every browser request comes from 127.0.0.1), and waits for /health/ready.
+ * Starts `node apps/platform/dist/server.js` on a free port with a fresh DATA_DIR, high rate limits (every browser
+ * request comes from 127.0.0.1), and waits for /health/ready. With DATABASE_URL it gets a database of its own
+ * (dropped when it stops) and a cache prefix of its own: platforms of test files running at once must not take
+ * each other's jobs (a mail sent by the wrong process never reaches the test's mail server) nor read each other's
+ * cached rows under the same ids.
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
-  const port = await freePort();
+  // A port freePort() found is free only until the platform binds it, seconds later (migrations come first): another
+  // process may take it meanwhile. The platform then exits, and starts again on another port; a port the caller
+  // chose is kept (it is already in URLs given out, e.g. a provider's callback).
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOn(options, options.port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOn(options: PlatformOptions, port: number): Promise<Platform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lectern-e2e-'));
+  const database = await scratchDatabase('lectern_e2e');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? tmpdir(),
@@ -86,10 +113,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     DEMO_DATA: 'false',
     LOG_LEVEL: 'warn',
     SHUTDOWN_GRACE_MS: '2000',
+    JOBS_POLL_INTERVAL_SECONDS: '0.5',
+    ...options.env,
   };
-  for (const key of ['DATABASE_URL', 'REDIS_URL'] as const) {
-    const value = process.env[key];
-    if (value !== undefined && value !== '') env[key] = value;
+  if (database !== undefined) env.DATABASE_URL = database.url;
+  const redisUrl = process.env.REDIS_URL;
+  if (redisUrl !== undefined && redisUrl !== '') {
+    env.REDIS_URL = redisUrl;
+    env.CACHE_PREFIX = options.env?.CACHE_PREFIX ?? unique('lectern-e2e-');
   }
 
   const child = spawn(process.execPath, [serverEntry], {
@@ -98,8 +129,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const seen = { listening: false };
   const append = (chunk: Buffer): void => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+    seen.listening ||= output.includes(LISTENING);
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
@@ -114,6 +147,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       }
     }
     rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
@@ -122,18 +156,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`the platform exited (${child.exitCode ?? child.signalCode}) before it was ready`);
       }
-      try {
-        const response = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
-        if (response.ok) break;
-      } catch {
-        // Not listening yet.
+      if (seen.listening) {
+        try {
+          const response = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+          if (response.ok) break;
+        } catch {
+          // Not answering yet.
+        }
       }
       if (Date.now() > deadline) throw new Error(`the platform was not ready at ${baseUrl} in time`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n--- platform output ---\n${output}`, { cause: error });
+    const message = `${(error as Error).message}\n--- platform output ---\n${output}`;
+    if (output.includes('EADDRINUSE')) throw new PortTakenError(message, { cause: error });
+    throw new Error(message, { cause: error });
   }
 
   return { baseUrl, output: () => output, stop };

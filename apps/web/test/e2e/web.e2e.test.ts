@@ -3,66 +3,30 @@
  * with a fresh DATA_DIR, on the real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set (shared with other
  * tests: every email and title carries a random suffix, and the catalog is never assumed empty), else on PGlite.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Api, type CreatedCourse, type CreatedLesson } from './api.js';
-import { launchBrowser, Session, snapshot, type SessionOptions } from './browser.js';
-import { ensureBuilt, startPlatform, type Platform } from './platform.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { CreatedCourse, CreatedLesson } from './api.js';
+import { snapshot } from './browser.js';
+import {
+  BROWSER_SUITE,
+  lessonIds,
+  PASSWORD,
+  poll,
+  signIn,
+  suffix,
+  TEST_TIMEOUT_MS,
+  useHarness,
+} from './harness.js';
 
-const TEST_TIMEOUT_MS = 120_000;
 const XSS = '<img src=x onerror=alert(1)>';
-const PASSWORD = 'correct-horse-battery-9';
+/** How late the completion reaches the server in the slow-network step. */
+const SLOW_COMPLETION_MS = 1_500;
 
-function suffix(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
-
-const runId = suffix();
-const admin = { email: `e2e-admin-${runId}@example.com`, password: 'admin-password-e2e-1' };
-
-/** expect.poll with a timeout that suits a browser on a busy 2-core machine. */
-function poll<T>(read: () => T | Promise<T>) {
-  return expect.poll(read, { timeout: 15_000, interval: 100 });
-}
-
-/** The lesson ids on a page, in document order, from elements carrying `data-lesson-id`. */
-function lessonIds(page: Page, testId: string): Promise<number[]> {
-  return page
-    .getByTestId(testId)
-    .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-lesson-id'))));
-}
+const harness = useHarness();
+const { openSession, expectCleanSessions } = harness;
 
 function injectedImages(page: Page): Promise<number> {
   return page.locator('img[src="x"]').count();
-}
-
-let platform: Platform | undefined;
-let browser: Browser | undefined;
-let api: Api;
-let adminToken: string;
-const sessions: Session[] = [];
-
-async function openSession(options?: SessionOptions): Promise<Session> {
-  if (platform === undefined || browser === undefined)
-    throw new Error('the platform or browser did not start');
-  const session = await Session.open(browser, platform.baseUrl, options);
-  sessions.push(session);
-  return session;
-}
-
-/** No console error (other than the declared 4xx), no uncaught error, no browser dialog in any session. */
-function expectCleanSessions(): void {
-  const problems = sessions.flatMap((session) => session.problems);
-  const failed = sessions.flatMap((session) => session.failedResponses);
-  expect(problems, `4xx/5xx responses seen: ${failed.join('; ') || 'none'}`).toEqual([]);
-}
-
-async function signIn(session: Session, email: string, password: string): Promise<void> {
-  const { page } = session;
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
 }
 
 async function searchCatalog(page: Page, query: string): Promise<void> {
@@ -76,40 +40,18 @@ async function seedCourse(
   title: string,
   lessons: { title: string; content: string }[],
 ): Promise<{ course: CreatedCourse; lessons: CreatedLesson[] }> {
-  const course = await api.createCourse(adminToken, {
+  const course = await harness.api.createCourse(harness.adminToken, {
     title,
     description: 'Made by the end-to-end tests.',
     published: true,
   });
   const created: CreatedLesson[] = [];
-  for (const lesson of lessons) created.push(await api.addLesson(adminToken, course.id, lesson));
+  for (const lesson of lessons)
+    created.push(await harness.api.addLesson(harness.adminToken, course.id, lesson));
   return { course, lessons: created };
 }
 
-describe('the web app in Chromium against the all-in-one platform', () => {
-  beforeAll(async () => {
-    ensureBuilt();
-    const [started, launched] = await Promise.allSettled([
-      startPlatform({ adminEmail: admin.email, adminPassword: admin.password }),
-      launchBrowser(),
-    ]);
-    if (started.status === 'fulfilled') platform = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-    api = new Api(started.value.baseUrl);
-    adminToken = await api.login(admin.email, admin.password);
-  }, 240_000);
-
-  afterEach(async () => {
-    await Promise.all(sessions.splice(0).map((session) => session.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  }, 30_000);
-
+describe('the web app in Chromium against the all-in-one platform', BROWSER_SUITE, () => {
   it(
     'when a student registers, finds a course by searching and completes a lesson, then the course page and My learning show 50%, and HTML in a title or lesson stays text',
     async () => {
@@ -170,7 +112,12 @@ describe('the web app in Chromium against the all-in-one platform', () => {
       );
       await snapshot(student, 'lesson', (p) => p.getByTestId('complete-button'));
 
-      // Complete it.
+      // Complete it, on a slow network: the completion reaches the server a second late, and the learner goes
+      // back to the course before it has. The page shows the click at once; the course page waits for it.
+      await page.route('**/api/progress/*/complete', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, SLOW_COMPLETION_MS));
+        await route.continue();
+      });
       await page.getByTestId('complete-button').click();
       await page.getByTestId('undo-complete-button').waitFor();
       await poll(() => page.getByTestId('lesson-progress-percent').textContent()).toBe('50%');
@@ -206,15 +153,21 @@ describe('the web app in Chromium against the all-in-one platform', () => {
     async () => {
       const id = suffix();
       const email = `e2e-instructor-${id}@example.com`;
-      const account = await api.register(email, PASSWORD);
-      await api.setRole(adminToken, account.id, 'instructor');
+      const account = await harness.api.register(email, PASSWORD);
+      await harness.api.setRole(harness.adminToken, account.id, 'instructor');
       const title = `Studio ${XSS} ${id}`;
       const firstTitle = `Alpha lesson ${id}`;
       const secondTitle = `Beta lesson ${id}`;
 
       const instructor = await openSession();
       const { page } = instructor;
+      const providers = page.waitForResponse((response) =>
+        response.url().endsWith('/api/auth/oidc/providers'),
+      );
       await page.goto('/login');
+      // No OIDC_PROVIDERS_FILE here: the page asked for providers, got none, and shows no "Sign in with …".
+      expect(await (await providers).json()).toEqual([]);
+      expect(await page.getByTestId('sso-providers').count()).toBe(0);
       await signIn(instructor, email, PASSWORD);
 
       // Create a draft course in the studio.
@@ -327,7 +280,7 @@ describe('the web app in Chromium against the all-in-one platform', () => {
       const { page } = adminSession;
       await page.goto('/login');
       await snapshot(adminSession, 'login', (p) => p.getByTestId('login-form'));
-      await signIn(adminSession, admin.email, admin.password);
+      await signIn(adminSession, harness.admin.email, harness.admin.password);
       await page.getByTestId('nav-admin').click();
       await page.getByTestId('users-table').waitFor();
       await page.getByTestId('users-search').fill(`PROMOTED-${id}`);
@@ -368,7 +321,8 @@ describe('the web app in Chromium against the all-in-one platform', () => {
       expect(await page.getByTestId('nav-catalog').textContent()).toBe('Каталог');
       expect(await page.getByTestId('nav-login').textContent()).toBe('Войти');
       expect(await page.getByTestId('catalog-search-submit').textContent()).toBe('Найти');
-      expect(await page.getAttribute('html', 'lang')).toBe('ru');
+      // `lang` is set by an effect, which may run a moment after the first render is on screen.
+      await poll(() => page.getAttribute('html', 'lang')).toBe('ru');
       expect(await page.getByTestId('lang-switch').inputValue()).toBe('ru');
 
       await page.getByTestId('lang-switch').selectOption('en');
@@ -415,8 +369,9 @@ describe('the web app in Chromium against the all-in-one platform', () => {
       await page.keyboard.press('Enter');
       await poll(() => page.getAttribute('html', 'data-search-submitted')).toBe('yes');
       await poll(() => new URL(page.url()).searchParams.get('q')).toBe(id);
+      // The new course is also on the unfiltered first page, so its card alone does not say the search is shown.
+      await poll(() => page.getByTestId('course-card').count()).toBe(1);
       await page.locator(`[data-testid="course-card"][data-course-id="${course.id}"]`).waitFor();
-      expect(await page.getByTestId('course-card').count()).toBe(1);
 
       expectCleanSessions();
     },

@@ -1,0 +1,149 @@
+/**
+ * Single sign-on end to end, in Chromium against the all-in-one platform: a real OpenID provider runs here, on
+ * 127.0.0.2 so that its redirect back to the platform (on 127.0.0.1) is a cross-site navigation, as in real life.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestOidcProvider, type TestOidcProvider } from '@lectern/kit/testing';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, Session, snapshot } from './browser.js';
+import {
+  BROWSER_SUITE,
+  poll,
+  reportFailedAttempts,
+  suffix,
+  TEST_TIMEOUT_MS,
+  unnamedControls,
+} from './harness.js';
+import { ensureBuilt, freePort, startPlatform, type Platform } from './platform.js';
+
+const admin = { email: `e2e-sso-admin-${suffix()}@example.com`, password: 'admin-password-e2e-1' };
+
+let provider: TestOidcProvider | undefined;
+let platform: Platform | undefined;
+let browser: Browser | undefined;
+let configDir: string | undefined;
+const sessions: Session[] = [];
+
+async function openSession(locale?: string): Promise<Session> {
+  if (platform === undefined || browser === undefined)
+    throw new Error('the platform or browser did not start');
+  const session = await Session.open(browser, platform.baseUrl, locale ? { locale } : {});
+  sessions.push(session);
+  return session;
+}
+
+describe('single sign-on in Chromium', BROWSER_SUITE, () => {
+  reportFailedAttempts();
+
+  beforeAll(async () => {
+    ensureBuilt();
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    provider = await startTestOidcProvider({
+      redirectUris: [`${publicUrl}/api/auth/oidc/uni/callback`],
+      hostname: '127.0.0.2',
+    });
+    configDir = mkdtempSync(join(tmpdir(), 'lectern-e2e-sso-'));
+    writeFileSync(join(configDir, 'uni.secret'), provider.clientSecret);
+    writeFileSync(
+      join(configDir, 'providers.json'),
+      JSON.stringify([
+        {
+          id: 'uni',
+          name: 'University',
+          issuer: provider.issuer,
+          client_id: provider.clientId,
+          client_secret_file: 'uni.secret',
+        },
+      ]),
+    );
+    const [started, launched] = await Promise.allSettled([
+      startPlatform({
+        adminEmail: admin.email,
+        adminPassword: admin.password,
+        readyTimeoutMs: 200_000,
+        port,
+        env: {
+          PUBLIC_URL: publicUrl,
+          OIDC_PROVIDERS_FILE: join(configDir, 'providers.json'),
+        },
+      }),
+      launchBrowser(),
+    ]);
+    if (started.status === 'fulfilled') platform = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
+  }, 240_000);
+
+  afterEach(async () => {
+    const problems = sessions.flatMap((session) => session.problems);
+    await Promise.all(sessions.splice(0).map((session) => session.close()));
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+    await provider?.stop();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  }, 30_000);
+
+  it(
+    'when a learner signs in with the provider, then they land signed in where they were going and stay after a reload',
+    async () => {
+      if (!provider) throw new Error('not started');
+      const subject = `learner-${suffix()}`;
+      const email = `e2e-sso-${suffix()}@example.com`;
+      provider.accounts.set(subject, { email, email_verified: true, name: 'Ada' });
+      const session = await openSession();
+      const { page } = session;
+      const visited: string[] = [];
+      page.on('request', (request) => visited.push(request.url()));
+
+      await page.goto('/login?next=%2Fmy');
+      const button = page.getByRole('link', { name: 'Sign in with University' });
+      await button.waitFor();
+      expect(await unnamedControls(page)).toEqual([]);
+      await snapshot(session, 'sso-sign-in', (shown) => shown.getByTestId('sso-providers'));
+
+      await button.click();
+      await page.getByLabel('Account').fill(subject);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
+      await poll(() => new URL(page.url()).pathname).toBe('/my');
+
+      await page.reload();
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
+
+      const cookies = await session.context.cookies();
+      const refresh = cookies.find((cookie) => cookie.name === 'lectern_refresh');
+      expect(refresh?.httpOnly).toBe(true);
+      const leaked = visited.filter(
+        (url) => /token/i.test(url) || (refresh !== undefined && url.includes(refresh.value)),
+      );
+      expect(leaked).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'when the learner cancels at the provider, then the page says so in their language and nobody is signed in',
+    async () => {
+      const session = await openSession('ru-RU');
+      const { page } = session;
+      await page.goto('/login');
+      await page.getByRole('link', { name: 'Войти через University' }).click();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await poll(() => page.getByTestId('sso-error').textContent()).toContain('Провайдер не выполнил вход');
+      expect(await page.getByTestId('user-email').count()).toBe(0);
+      await snapshot(session, 'sso-error', (shown) => shown.getByTestId('sso-error'));
+      await page.getByTestId('sso-back').click();
+      await page.getByTestId('login-form').waitFor();
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
