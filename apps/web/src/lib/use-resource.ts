@@ -10,7 +10,10 @@ export interface ResourceState<T> {
 
 export interface Resource<T> extends ResourceState<T> {
   reload: () => void;
-  /** Replaces the loaded value locally, for optimistic updates. */
+  /**
+   * Replaces the loaded value locally, for optimistic updates. A load already in flight started before this change
+   * and would overwrite it with older data: it is dropped and started again.
+   */
   setData: (update: (current: T | undefined) => T | undefined) => void;
 }
 
@@ -29,6 +32,7 @@ export function useResource<T>(
   const [version, setVersion] = useState(0);
   const loadRef = useRef(load);
   const lastDeps = useRef<DependencyList | null>(null);
+  const inFlight = useRef<AbortController | null>(null);
   const keepPrevious = options.keepPrevious ?? false;
 
   useEffect(() => {
@@ -43,17 +47,24 @@ export function useResource<T>(
       previous.every((dep, i) => Object.is(dep, deps[i]));
     lastDeps.current = deps;
     const controller = new AbortController();
+    inFlight.current = controller;
     setState((current) => ({
       data: sameDeps || keepPrevious ? current.data : undefined,
       error: undefined,
       loading: true,
     }));
+    const settled = (): void => {
+      if (inFlight.current === controller) inFlight.current = null;
+    };
     loadRef.current(controller.signal).then(
       (data) => {
-        if (!controller.signal.aborted) setState({ data, error: undefined, loading: false });
+        if (controller.signal.aborted) return;
+        settled();
+        setState({ data, error: undefined, loading: false });
       },
       (error: unknown) => {
         if (controller.signal.aborted || isAbortError(error)) return;
+        settled();
         setState((current) => ({ data: current.data, error, loading: false }));
       },
     );
@@ -62,6 +73,12 @@ export function useResource<T>(
 
   const reload = useCallback(() => setVersion((v) => v + 1), []);
   const setData = useCallback((update: (current: T | undefined) => T | undefined) => {
+    const stale = inFlight.current;
+    if (stale !== null) {
+      stale.abort();
+      inFlight.current = null;
+      setVersion((v) => v + 1);
+    }
     setState((current) => ({ ...current, data: update(current.data) }));
   }, []);
 

@@ -3,7 +3,7 @@
  * with a fresh DATA_DIR, on the real PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set (shared with other
  * tests: every email and title carries a random suffix, and the catalog is never assumed empty), else on PGlite.
  */
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { CreatedCourse, CreatedLesson } from './api.js';
 import { snapshot } from './browser.js';
@@ -21,6 +21,8 @@ import {
 const XSS = '<img src=x onerror=alert(1)>';
 /** How late the completion reaches the server in the slow-network step. */
 const SLOW_COMPLETION_MS = 1_500;
+/** How late the learner's progress answers in the late-refresh step. */
+const LATE_PROGRESS_MS = 1_500;
 
 const harness = useHarness();
 const { openSession, expectCleanSessions } = harness;
@@ -334,6 +336,71 @@ describe('the web app in Chromium against the all-in-one platform', BROWSER_SUIT
       // The choice is remembered.
       await page.reload();
       await poll(() => heading.textContent()).toBe('Courses');
+
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "when the refresh after one lesson's completion arrives after the next lesson is marked complete, then the newer mark stays",
+    async () => {
+      const id = suffix();
+      const { course, lessons } = await seedCourse(`Late refresh ${id}`, [
+        { title: `One ${id}`, content: 'One.' },
+        { title: `Two ${id}`, content: 'Two.' },
+        { title: `Three ${id}`, content: 'Three.' },
+      ]);
+      const [first, second] = lessons;
+      if (first === undefined || second === undefined) throw new Error('lessons were not created');
+      const learner = await harness.account('late-refresh');
+      const session = await openSession();
+      const { page } = session;
+      await page.goto('/login');
+      await signIn(session, learner.email, PASSWORD);
+      await page.goto(`/courses/${course.id}/lessons/${first.id}`);
+      await page.getByTestId('complete-button').waitFor();
+
+      // From here on the learner's progress answers late, and the second lesson's completion later still.
+      const progressUrl = `/api/progress/courses/${course.id}`;
+      const delayed = (ms: number) => async (route: Route) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        await route.continue().catch(() => undefined);
+      };
+      await page.route(`**${progressUrl}`, delayed(LATE_PROGRESS_MS));
+      await page.route(`**/api/progress/${second.id}/complete`, delayed(2 * LATE_PROGRESS_MS));
+      const lateRefresh = page.waitForRequest((request) => new URL(request.url()).pathname === progressUrl);
+      await page.getByTestId('complete-button').click();
+      await page.getByTestId('undo-complete-button').waitFor();
+      await lateRefresh;
+
+      // While that refresh (which knows only the first lesson) is on its way, go on and complete the second lesson.
+      await page.getByTestId('next-lesson').click();
+      await poll(() => page.getByTestId('lesson-title').textContent()).toBe(second.title);
+      await page.getByTestId('complete-button').waitFor();
+      await page.evaluate(() => {
+        const watch = window as { completionFlips?: number };
+        let marked = false;
+        watch.completionFlips = 0;
+        new MutationObserver(() => {
+          if (document.querySelector('[data-testid="undo-complete-button"]') !== null) marked = true;
+          else if (marked && document.querySelector('[data-testid="complete-button"]') !== null) {
+            watch.completionFlips = (watch.completionFlips ?? 0) + 1;
+            marked = false;
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
+      const secondStored = page.waitForResponse((response) =>
+        response.url().endsWith(`/api/progress/${second.id}/complete`),
+      );
+      await page.getByTestId('complete-button').click();
+      await page.getByTestId('undo-complete-button').waitFor();
+      await secondStored;
+      // The server's numbers after the second completion, read once it is stored.
+      await page.waitForResponse((response) => new URL(response.url()).pathname === progressUrl);
+      await poll(() => page.getByTestId('lesson-progress-percent').textContent()).toBe('66%');
+      await page.getByTestId('undo-complete-button').waitFor();
+      expect(await page.evaluate(() => (window as { completionFlips?: number }).completionFlips)).toBe(0);
 
       expectCleanSessions();
     },
