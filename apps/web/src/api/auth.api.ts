@@ -11,7 +11,14 @@ import {
 } from './http';
 import { detectLanguage } from '../i18n/i18n';
 
+/**
+ * The last sign-out's request, until it is answered. Its answer clears the refresh cookie, whichever session the
+ * cookie belongs to by then: a sign-in waits for it, so a slow sign-out cannot clear the new session's cookie.
+ */
+let signingOut: Promise<void> = Promise.resolve();
+
 export async function login(email: string, password: string): Promise<void> {
+  await signingOut;
   const tokens = await requestJson<TokenPair>('/api/auth/login', {
     method: 'POST',
     auth: 'none',
@@ -38,11 +45,15 @@ export async function register(email: string, password: string): Promise<void> {
  */
 export async function logout(): Promise<void> {
   signOutLocally();
-  try {
-    await requestVoid('/api/auth/logout', { method: 'POST', auth: 'none', body: {}, keepalive: true });
-  } catch {
+  signingOut = requestVoid('/api/auth/logout', {
+    method: 'POST',
+    auth: 'none',
+    body: {},
+    keepalive: true,
+  }).catch(() => {
     // The local session is gone either way; the refresh token will expire on its own.
-  }
+  });
+  await signingOut;
 }
 
 export function fetchMe(signal?: AbortSignal): Promise<User> {

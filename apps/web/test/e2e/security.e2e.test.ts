@@ -7,6 +7,9 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { BROWSER_SUITE, PASSWORD, poll, signIn, suffix, TEST_TIMEOUT_MS, useHarness } from './harness.js';
 
+/** How late the sign-out's answer arrives in the slow sign-out step. */
+const SLOW_LOGOUT_MS = 1_500;
+
 const harness = useHarness();
 const { openSession, expectCleanSessions } = harness;
 
@@ -124,7 +127,7 @@ describe('security in Chromium', BROWSER_SUITE, () => {
   );
 
   it(
-    'when a user signs in and reloads, then the HttpOnly refresh cookie alone restores the session and no token is in storage; after signing out a reload stays signed out and the old cookie is refused',
+    'when a user signs in and reloads, then the HttpOnly refresh cookie alone restores the session and no token is in storage; after signing out a reload stays signed out and the old cookie is refused, and a slow sign-out does not end the next sign-in',
     async () => {
       const email = `e2e-session-${suffix()}@example.com`;
       await harness.api.register(email, PASSWORD);
@@ -183,6 +186,23 @@ describe('security in Chromium', BROWSER_SUITE, () => {
       });
       expect(refused.status()).toBe(401);
       expect(refused.headers()['content-type']).toMatch(/^application\/problem\+json/);
+
+      // Signing out on a slow network and straight back in: the sign-out's late answer clears the refresh cookie, so
+      // the sign-in waits for it; the new session's cookie stays and a reload keeps the user signed in.
+      await page.getByTestId('nav-login').click();
+      await signIn(session, email, PASSWORD);
+      await page.route('**/api/auth/logout', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, SLOW_LOGOUT_MS));
+        await route.continue();
+      });
+      const loggedOut = page.waitForResponse((response) => response.url().endsWith('/api/auth/logout'));
+      await page.getByTestId('logout-button').click();
+      await page.getByTestId('nav-login').click();
+      await signIn(session, email, PASSWORD);
+      await loggedOut;
+      expect((await refreshCookies()).length).toBeGreaterThan(0);
+      await page.reload();
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
 
       expectCleanSessions();
     },
