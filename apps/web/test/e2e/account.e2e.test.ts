@@ -6,12 +6,11 @@ import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '@le
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, Session, snapshot } from './browser.js';
-import { BROWSER_SUITE, reportFailedAttempts } from './harness.js';
+import { BROWSER_SUITE, reportFailedAttempts, suffix } from './harness.js';
 import { ensureBuilt, startPlatform, type Platform } from './platform.js';
 
 const TEST_TIMEOUT_MS = 180_000;
-const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-const admin = { email: `e2e-account-admin-${runId}@example.com`, password: 'admin-password-e2e-1' };
+const admin = { email: `e2e-account-admin-${suffix()}@example.com`, password: 'admin-password-e2e-1' };
 
 function poll<T>(read: () => T | Promise<T>) {
   return expect.poll(read, { timeout: 20_000, interval: 100 });
@@ -71,7 +70,7 @@ describe('accounts by mail in Chromium', BROWSER_SUITE, () => {
     'when a student registers, then a banner asks to confirm the e-mail until the mailed link is followed',
     async () => {
       if (!smtp || !platform) throw new Error('not started');
-      const email = `e2e-verify-${runId}@example.com`;
+      const email = `e2e-verify-${suffix()}@example.com`;
       const session = await openSession('ru-RU');
       const { page } = session;
       await page.goto('/register');
@@ -102,7 +101,7 @@ describe('accounts by mail in Chromium', BROWSER_SUITE, () => {
     'when a user forgets the password, then the mailed link sets a new one and the old session ends',
     async () => {
       if (!smtp || !platform) throw new Error('not started');
-      const email = `e2e-reset-${runId}@example.com`;
+      const email = `e2e-reset-${suffix()}@example.com`;
       const oldPassword = 'correct-horse-battery-9';
       const newPassword = 'a-brand-new-passphrase-7';
       const response = await fetch(`${platform.baseUrl}/api/auth/register`, {
