@@ -187,6 +187,7 @@ export const en = {
     start: 'Start the quiz',
     retake: 'Retake the quiz',
     starting: 'Starting…',
+    manageNote: 'You manage this quiz. Below is what learners see.',
     signIn: 'Sign in to take this quiz',
     passToComplete: 'Pass the quiz to complete this lesson.',
     blocked: {

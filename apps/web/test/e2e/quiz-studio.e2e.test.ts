@@ -480,6 +480,21 @@ describe('the quiz studio in Chromium', BROWSER_SUITE, () => {
       const { page } = session;
       await page.goto('/login');
       await signIn(session, instructor.email, PASSWORD);
+
+      // On the quiz lesson itself the owner sees what learners see, and the way to the editor, the grading queue
+      // and the statistics.
+      await page.goto(`/courses/${course.id}/lessons/${lesson.id}`);
+      await page.getByTestId('quiz-manage').waitFor();
+      const studioQuiz = `/studio/courses/${course.id}/quizzes/${lesson.id}`;
+      expect(await page.getByTestId('quiz-manage-grading').getAttribute('href')).toBe(
+        `${studioQuiz}/grading`,
+      );
+      expect(await page.getByTestId('quiz-manage-stats').getAttribute('href')).toBe(`${studioQuiz}/stats`);
+      await page.getByTestId('quiz-intro').waitFor();
+      await snapshot(session, 'quiz-manage', (p) => p.getByTestId('quiz-manage-stats'));
+      await page.getByTestId('quiz-manage-editor').click();
+      await poll(() => page.getByTestId('quiz-editor-heading').textContent()).toBe(`Quiz: Essay quiz ${id}`);
+
       await page.goto(`/studio/courses/${course.id}`);
       await page.getByTestId('lesson-quiz-grading').click();
       const queued = page.locator(`[data-testid="grading-attempt"][data-attempt-id="${attempt.id}"]`);

@@ -170,6 +170,7 @@ describe('taking a quiz in Chromium', BROWSER_SUITE, () => {
       expect(await page.getByTestId('quiz-fact-time-limit').textContent()).toBe('10 minutes');
       expect(await page.getByTestId('quiz-fact-attempts').textContent()).toBe('0 of 3 used, 3 left');
       expect(await page.getByTestId('quiz-fact-pass-mark').textContent()).toBe('60%');
+      expect(await page.getByTestId('quiz-manage').count()).toBe(0);
       // Below the quiz, from the learner's progress: loaded apart from the quiz, so maybe not shown yet.
       await poll(() => page.getByTestId('quiz-pass-to-complete').isVisible()).toBe(true);
       expect(await unnamedControls(page)).toEqual([]);

@@ -17,7 +17,7 @@ import { useResource } from '../../lib/use-resource';
 import { LessonBodyBoundary } from '../../markdown/lesson-body';
 import { MarkdownView } from '../../markdown/markdown-view';
 import { CompletionPanel } from './completion-panel';
-import { QuizIntro } from './quiz';
+import { QuizIntro, QuizManageLinks } from './quiz';
 import { QuizAttempt } from './quiz-attempt';
 
 function Contents({
@@ -163,6 +163,7 @@ export function LessonPage({ courseId, lessonId, attemptId }: LessonPageProps) {
     );
   }
 
+  const manages = user !== null && (user.role === 'admin' || user.id === course.data.owner_id);
   const lessons = readingOrder(course.data);
   const index = lessons.findIndex((item) => item.id === lessonId);
   const previous = index > 0 ? lessons[index - 1] : undefined;
@@ -226,6 +227,10 @@ export function LessonPage({ courseId, lessonId, attemptId }: LessonPageProps) {
                   testId="lesson-content"
                 />
               </LessonBodyBoundary>
+            )}
+
+            {lesson.data.kind === 'quiz' && attemptId === undefined && manages && (
+              <QuizManageLinks courseId={courseId} lessonId={lessonId} />
             )}
 
             {lesson.data.kind === 'quiz' &&

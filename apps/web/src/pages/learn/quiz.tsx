@@ -103,6 +103,30 @@ function AttemptList({ quiz, attemptHref }: { quiz: LearnerQuiz; attemptHref: (i
   );
 }
 
+/** For the course's owner or an admin on a quiz lesson: where the quiz is edited, graded and analysed. */
+export function QuizManageLinks({ courseId, lessonId }: { courseId: number; lessonId: number }) {
+  const { t } = useI18n();
+  const base = `/studio/courses/${courseId}/quizzes/${lessonId}`;
+  return (
+    <nav className="panel stack-sm" aria-labelledby="quiz-manage-note" data-testid="quiz-manage">
+      <p id="quiz-manage-note" className="muted">
+        {t.quiz.manageNote}
+      </p>
+      <p className="actions">
+        <Link href={base} className="button button-secondary" data-testid="quiz-manage-editor">
+          {t.quizStudio.editQuizShort}
+        </Link>
+        <Link href={`${base}/grading`} className="button button-secondary" data-testid="quiz-manage-grading">
+          {t.quizStudio.gradingShort}
+        </Link>
+        <Link href={`${base}/stats`} className="button button-secondary" data-testid="quiz-manage-stats">
+          {t.analytics.quizStats}
+        </Link>
+      </p>
+    </nav>
+  );
+}
+
 interface QuizIntroProps {
   courseId: number;
   lessonId: number;
