@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { Api, type Account } from './api.js';
 import { launchBrowser, Session, type SessionOptions } from './browser.js';
-import { ensureBuilt, startPlatform, type Platform } from './platform.js';
+import { ensureBuilt, startPlatform, type Platform, type PlatformOptions } from './platform.js';
 
 export const TEST_TIMEOUT_MS = 120_000;
 
@@ -71,7 +71,16 @@ export function reportFailedAttempts(): void {
   });
 }
 
+/** What a test file starts before the platform (a mail server, an OpenID provider), and how the platform finds it. */
+export interface HarnessSetup {
+  platform?: Pick<PlatformOptions, 'port' | 'env' | 'readyTimeoutMs'>;
+  /** Stops what the setup started, after the platform has stopped. */
+  tearDown?: () => Promise<void>;
+}
+
 export interface Harness {
+  /** The platform's URL, e.g. for requests made outside the browser. */
+  readonly baseUrl: string;
   readonly api: Api;
   readonly adminToken: string;
   readonly admin: { email: string; password: string };
@@ -85,8 +94,11 @@ export interface Harness {
   expectCleanSessions: () => void;
 }
 
-/** Registers the file's hooks; the returned harness is usable inside tests (after beforeAll). */
-export function useHarness(): Harness {
+/**
+ * Registers the file's hooks; the returned harness is usable inside tests (after beforeAll). `setUp` runs first, in
+ * beforeAll, for what the platform needs to reach.
+ */
+export function useHarness(setUp?: () => Promise<HarnessSetup>): Harness {
   const admin = { email: `e2e-admin-${suffix()}@example.com`, password: 'admin-password-e2e-1' };
   let platform: Platform | undefined;
   let browser: Browser | undefined;
@@ -94,10 +106,14 @@ export function useHarness(): Harness {
   let adminToken: string | undefined;
   const sessions: Session[] = [];
 
+  let tearDown: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
     ensureBuilt();
+    const setup = setUp === undefined ? {} : await setUp();
+    tearDown = setup.tearDown;
     const [started, launched] = await Promise.allSettled([
-      startPlatform({ adminEmail: admin.email, adminPassword: admin.password }),
+      startPlatform({ adminEmail: admin.email, adminPassword: admin.password, ...setup.platform }),
       launchBrowser(),
     ]);
     if (started.status === 'fulfilled') platform = started.value;
@@ -117,6 +133,7 @@ export function useHarness(): Harness {
   afterAll(async () => {
     await browser?.close();
     await platform?.stop();
+    await tearDown?.();
   }, 30_000);
 
   const started = <T>(value: T | undefined): T => {
@@ -125,6 +142,9 @@ export function useHarness(): Harness {
   };
 
   return {
+    get baseUrl() {
+      return started(platform).baseUrl;
+    },
     get api() {
       return started(api);
     },

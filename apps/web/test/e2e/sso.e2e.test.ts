@@ -6,92 +6,49 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestOidcProvider, type TestOidcProvider } from '@lectern/kit/testing';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, Session, snapshot } from './browser.js';
-import {
-  BROWSER_SUITE,
-  poll,
-  reportFailedAttempts,
-  suffix,
-  TEST_TIMEOUT_MS,
-  unnamedControls,
-} from './harness.js';
-import { ensureBuilt, freePort, startPlatform, type Platform } from './platform.js';
-
-const admin = { email: `e2e-sso-admin-${suffix()}@example.com`, password: 'admin-password-e2e-1' };
+import { describe, expect, it } from 'vitest';
+import { snapshot } from './browser.js';
+import { BROWSER_SUITE, poll, suffix, TEST_TIMEOUT_MS, unnamedControls, useHarness } from './harness.js';
+import { freePort } from './platform.js';
 
 let provider: TestOidcProvider | undefined;
-let platform: Platform | undefined;
-let browser: Browser | undefined;
-let configDir: string | undefined;
-const sessions: Session[] = [];
-
-async function openSession(locale?: string): Promise<Session> {
-  if (platform === undefined || browser === undefined)
-    throw new Error('the platform or browser did not start');
-  const session = await Session.open(browser, platform.baseUrl, locale ? { locale } : {});
-  sessions.push(session);
-  return session;
-}
+const { openSession, expectCleanSessions } = useHarness(async () => {
+  // The provider sends the browser back to the platform's callback: the platform's URL is known before it starts.
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const started = await startTestOidcProvider({
+    redirectUris: [`${publicUrl}/api/auth/oidc/uni/callback`],
+    hostname: '127.0.0.2',
+  });
+  provider = started;
+  const configDir = mkdtempSync(join(tmpdir(), 'lectern-e2e-sso-'));
+  writeFileSync(join(configDir, 'uni.secret'), started.clientSecret);
+  writeFileSync(
+    join(configDir, 'providers.json'),
+    JSON.stringify([
+      {
+        id: 'uni',
+        name: 'University',
+        issuer: started.issuer,
+        client_id: started.clientId,
+        client_secret_file: 'uni.secret',
+      },
+    ]),
+  );
+  return {
+    platform: {
+      port,
+      readyTimeoutMs: 200_000,
+      env: { PUBLIC_URL: publicUrl, OIDC_PROVIDERS_FILE: join(configDir, 'providers.json') },
+    },
+    tearDown: async () => {
+      await started.stop();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+});
 
 describe('single sign-on in Chromium', BROWSER_SUITE, () => {
-  reportFailedAttempts();
-
-  beforeAll(async () => {
-    ensureBuilt();
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    provider = await startTestOidcProvider({
-      redirectUris: [`${publicUrl}/api/auth/oidc/uni/callback`],
-      hostname: '127.0.0.2',
-    });
-    configDir = mkdtempSync(join(tmpdir(), 'lectern-e2e-sso-'));
-    writeFileSync(join(configDir, 'uni.secret'), provider.clientSecret);
-    writeFileSync(
-      join(configDir, 'providers.json'),
-      JSON.stringify([
-        {
-          id: 'uni',
-          name: 'University',
-          issuer: provider.issuer,
-          client_id: provider.clientId,
-          client_secret_file: 'uni.secret',
-        },
-      ]),
-    );
-    const [started, launched] = await Promise.allSettled([
-      startPlatform({
-        adminEmail: admin.email,
-        adminPassword: admin.password,
-        readyTimeoutMs: 200_000,
-        port,
-        env: {
-          PUBLIC_URL: publicUrl,
-          OIDC_PROVIDERS_FILE: join(configDir, 'providers.json'),
-        },
-      }),
-      launchBrowser(),
-    ]);
-    if (started.status === 'fulfilled') platform = started.value;
-    if (launched.status === 'fulfilled') browser = launched.value;
-    if (started.status === 'rejected') throw started.reason;
-    if (launched.status === 'rejected') throw launched.reason;
-  }, 240_000);
-
-  afterEach(async () => {
-    const problems = sessions.flatMap((session) => session.problems);
-    await Promise.all(sessions.splice(0).map((session) => session.close()));
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-    await provider?.stop();
-    if (configDir) rmSync(configDir, { recursive: true, force: true });
-  }, 30_000);
-
   it(
     'when a learner signs in with the provider, then they land signed in where they were going and stay after a reload',
     async () => {
@@ -126,6 +83,7 @@ describe('single sign-on in Chromium', BROWSER_SUITE, () => {
         (url) => /token/i.test(url) || (refresh !== undefined && url.includes(refresh.value)),
       );
       expect(leaked).toEqual([]);
+      expectCleanSessions();
     },
     TEST_TIMEOUT_MS,
   );
@@ -133,7 +91,7 @@ describe('single sign-on in Chromium', BROWSER_SUITE, () => {
   it(
     'when the learner cancels at the provider, then the page says so in their language and nobody is signed in',
     async () => {
-      const session = await openSession('ru-RU');
+      const session = await openSession({ locale: 'ru-RU' });
       const { page } = session;
       await page.goto('/login');
       await page.getByRole('link', { name: 'Войти через University' }).click();
@@ -143,6 +101,7 @@ describe('single sign-on in Chromium', BROWSER_SUITE, () => {
       await snapshot(session, 'sso-error', (shown) => shown.getByTestId('sso-error'));
       await page.getByTestId('sso-back').click();
       await page.getByTestId('login-form').waitFor();
+      expectCleanSessions();
     },
     TEST_TIMEOUT_MS,
   );
