@@ -127,6 +127,19 @@ async function settle(page: Page): Promise<void> {
   });
 }
 
+async function shoot(page: Page, name: string, width: 'desktop' | '360'): Promise<void> {
+  await page.screenshot({
+    path: join(screenshotDir, `${name}-${width}.png`),
+    fullPage: true,
+    animations: 'disabled',
+  });
+}
+
+async function expectNoSidewaysScroll(page: Page, name: string): Promise<void> {
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(scrollWidth, `${name} scrolls sideways at ${NARROW.width} px`).toBeLessThanOrEqual(NARROW.width);
+}
+
 /**
  * Saves `<name>-desktop.png` of the page as it is (1280×800), then opens the same URL in a second tab of the same
  * session at 360×740 (so the layout is what a phone gets on load) and saves `<name>-360.png`. `ready` names what
@@ -141,11 +154,7 @@ export async function snapshot(
   const { page } = session;
   await ready(page).first().waitFor();
   await settle(page);
-  await page.screenshot({
-    path: join(screenshotDir, `${name}-desktop.png`),
-    fullPage: true,
-    animations: 'disabled',
-  });
+  await shoot(page, name, 'desktop');
 
   const narrow = await session.context.newPage();
   try {
@@ -153,14 +162,34 @@ export async function snapshot(
     await narrow.goto(page.url());
     await ready(narrow).first().waitFor();
     await settle(narrow);
-    await narrow.screenshot({
-      path: join(screenshotDir, `${name}-360.png`),
-      fullPage: true,
-      animations: 'disabled',
-    });
-    const scrollWidth = await narrow.evaluate(() => document.documentElement.scrollWidth);
-    expect(scrollWidth, `${name} scrolls sideways at ${NARROW.width} px`).toBeLessThanOrEqual(NARROW.width);
+    await shoot(narrow, name, '360');
+    await expectNoSidewaysScroll(narrow, name);
   } finally {
     await narrow.close();
+  }
+}
+
+/**
+ * Like `snapshot`, for states a reload would lose (an error shown after a request): the same tab is narrowed to
+ * 360 px for the second shot, then widened again.
+ */
+export async function snapshotInPlace(
+  session: Session,
+  name: string,
+  ready: (page: Page) => Locator,
+): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const { page } = session;
+  await ready(page).first().waitFor();
+  await settle(page);
+  await shoot(page, name, 'desktop');
+  await page.setViewportSize(NARROW);
+  try {
+    await ready(page).first().scrollIntoViewIfNeeded();
+    await settle(page);
+    await shoot(page, name, '360');
+    await expectNoSidewaysScroll(page, name);
+  } finally {
+    await page.setViewportSize(DESKTOP);
   }
 }

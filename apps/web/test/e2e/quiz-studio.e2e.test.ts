@@ -2,11 +2,9 @@
  * End to end, DESIGN §12 in the studio: an instructor makes a quiz lesson, authors a question of every kind, pastes
  * GIFT, and grades essays by hand; learners (through the API) take the quiz, which proves the editor saved real keys.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { DESKTOP, NARROW, screenshotDir, snapshot, type Session } from './browser.js';
+import { snapshot, snapshotInPlace } from './browser.js';
 import {
   BROWSER_SUITE,
   PASSWORD,
@@ -24,38 +22,6 @@ const { openSession, expectCleanSessions } = harness;
 
 const quizPath = /^\/api\/assessments\/quizzes\/\d+$/;
 const importPath = /^\/api\/assessments\/quizzes\/\d+\/import$/;
-
-/**
- * Screenshots of the page as it is now, at 1280 and then 360 px wide, for states a reload would lose (an error
- * shown after a request); `snapshot` from browser.ts reloads the URL in a narrow tab instead.
- */
-async function snapshotInPlace(
-  session: Session,
-  name: string,
-  ready: (page: Page) => Locator,
-): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
-  const { page } = session;
-  await ready(page).first().waitFor();
-  await page.screenshot({
-    path: join(screenshotDir, `${name}-desktop.png`),
-    fullPage: true,
-    animations: 'disabled',
-  });
-  await page.setViewportSize(NARROW);
-  try {
-    await ready(page).first().scrollIntoViewIfNeeded();
-    await page.screenshot({
-      path: join(screenshotDir, `${name}-360.png`),
-      fullPage: true,
-      animations: 'disabled',
-    });
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    expect(scrollWidth, `${name} scrolls sideways at ${NARROW.width} px`).toBeLessThanOrEqual(NARROW.width);
-  } finally {
-    await page.setViewportSize(DESKTOP);
-  }
-}
 
 interface ShownQuestion {
   kind: string;
