@@ -181,11 +181,14 @@ export async function snapshotInPlace(
   mkdirSync(screenshotDir, { recursive: true });
   const { page } = session;
   await ready(page).first().waitFor();
+  // From the top, as the shots in a new tab are: a full-page shot of a scrolled page draws the sticky header midway.
+  const toTop = () => page.evaluate(() => window.scrollTo(0, 0));
+  await toTop();
   await settle(page);
   await shoot(page, name, 'desktop');
   await page.setViewportSize(NARROW);
   try {
-    await ready(page).first().scrollIntoViewIfNeeded();
+    await toTop();
     await settle(page);
     await shoot(page, name, '360');
     await expectNoSidewaysScroll(page, name);
