@@ -72,3 +72,52 @@ export function TitleField({ id, label, value, onChange, error, testId, inputRef
     </Field>
   );
 }
+
+interface InputFieldProps {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string | undefined;
+  testId: string;
+}
+
+/** A local date and time (`datetime-local`), as the studio's release dates and windows take them. */
+export function DateTimeField({ id, label, hint, value, onChange, error, testId }: InputFieldProps) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          type="datetime-local"
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          data-testid={testId}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** A count of at least one (seats, uses); empty when there is no limit. */
+export function CountField({ id, label, hint, value, onChange, error, testId }: InputFieldProps) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          step={1}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          data-testid={testId}
+        />
+      )}
+    </Field>
+  );
+}

@@ -2,7 +2,7 @@ import { useId, useState, type SubmitEvent } from 'react';
 import { ENROLLMENT_POLICIES, type CourseDetail, type EnrollmentPolicy } from '../../api/api.types';
 import { updateCourse } from '../../api/courses.api';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { Field } from '../../components/field';
+import { CountField, DateTimeField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/datetime-input';
 
@@ -61,60 +61,33 @@ export function EnrollmentSettingsForm({ course, onSaved }: EnrollmentSettingsFo
           ))}
         </fieldset>
         <div className="form-grid">
-          <Field
+          <CountField
             id={`${id}-capacity`}
             label={t.settings.capacity}
             hint={t.settings.capacityHint}
+            value={capacity}
+            onChange={setCapacity}
             error={fieldError(error, 'capacity')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="number"
-                inputMode="numeric"
-                min={1}
-                step={1}
-                value={capacity}
-                onChange={(event) => setCapacity(event.target.value)}
-                data-testid="enrollment-capacity"
-              />
-            )}
-          </Field>
-          <Field
+            testId="enrollment-capacity"
+          />
+          <DateTimeField
             id={`${id}-opens`}
             label={t.settings.opensAt}
             hint={t.settings.windowHint}
+            value={opensAt}
+            onChange={setOpensAt}
             error={fieldError(error, 'enroll_opens_at')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="datetime-local"
-                value={opensAt}
-                onChange={(event) => setOpensAt(event.target.value)}
-                data-testid="enrollment-opens-at"
-              />
-            )}
-          </Field>
-          <Field
+            testId="enrollment-opens-at"
+          />
+          <DateTimeField
             id={`${id}-closes`}
             label={t.settings.closesAt}
             hint={t.settings.windowHint}
+            value={closesAt}
+            onChange={setClosesAt}
             error={fieldError(error, 'enroll_closes_at')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="datetime-local"
-                value={closesAt}
-                onChange={(event) => setClosesAt(event.target.value)}
-                data-testid="enrollment-closes-at"
-              />
-            )}
-          </Field>
+            testId="enrollment-closes-at"
+          />
         </div>
         <label className="checkbox">
           <input

@@ -3,7 +3,7 @@ import type { Invite } from '../../api/api.types';
 import { createInvite, listInvites, revokeInvite, type InviteInput } from '../../api/courses.api';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { Field } from '../../components/field';
+import { CountField, DateTimeField } from '../../components/field';
 import { Loading } from '../../components/loading';
 import { useI18n } from '../../i18n/i18n';
 import { fromDateTimeInput } from '../../lib/datetime-input';
@@ -85,43 +85,24 @@ export function InviteList({ courseId, showStatus }: InviteListProps) {
       <p className="muted">{t.invites.intro}</p>
       <form className="stack" onSubmit={submit} aria-busy={pending}>
         <div className="form-grid">
-          <Field
+          <CountField
             id={`${id}-uses`}
             label={t.invites.maxUses}
             hint={t.invites.maxUsesHint}
+            value={maxUses}
+            onChange={setMaxUses}
             error={fieldError(error, 'max_uses')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="number"
-                inputMode="numeric"
-                min={1}
-                step={1}
-                value={maxUses}
-                onChange={(event) => setMaxUses(event.target.value)}
-                data-testid="invite-max-uses"
-              />
-            )}
-          </Field>
-          <Field
+            testId="invite-max-uses"
+          />
+          <DateTimeField
             id={`${id}-expires`}
             label={t.invites.expiresAt}
             hint={t.invites.expiresHint}
+            value={expiresAt}
+            onChange={setExpiresAt}
             error={fieldError(error, 'expires_at')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="datetime-local"
-                value={expiresAt}
-                onChange={(event) => setExpiresAt(event.target.value)}
-                data-testid="invite-expires-at"
-              />
-            )}
-          </Field>
+            testId="invite-expires-at"
+          />
         </div>
         <div>
           <button type="submit" className="button" data-testid="create-invite">

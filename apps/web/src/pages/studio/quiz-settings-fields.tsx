@@ -1,6 +1,6 @@
 import { useId, type ReactNode } from 'react';
 import { GRADING_METHODS, SHOW_ANSWERS } from '../../api/assessments.api';
-import { Field } from '../../components/field';
+import { DateTimeField, Field } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import type { SettingsDraft } from './quiz-draft';
 
@@ -198,30 +198,24 @@ export function QuizSettingsFields({ settings, onChange, errors }: QuizSettingsF
         </label>
       </fieldset>
       <div className="form-grid">
-        <Field id={`${id}-opens`} label={q.opensAt} hint={q.windowHint} error={errors.opens_at}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="datetime-local"
-              value={settings.opensAt}
-              onChange={(event) => set('opensAt')(event.target.value)}
-              data-testid="quiz-opens-at"
-            />
-          )}
-        </Field>
-        <Field id={`${id}-closes`} label={q.closesAt} hint={q.windowHint} error={errors.closes_at}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="datetime-local"
-              value={settings.closesAt}
-              onChange={(event) => set('closesAt')(event.target.value)}
-              data-testid="quiz-closes-at"
-            />
-          )}
-        </Field>
+        <DateTimeField
+          id={`${id}-opens`}
+          label={q.opensAt}
+          hint={q.windowHint}
+          value={settings.opensAt}
+          onChange={set('opensAt')}
+          error={errors.opens_at}
+          testId="quiz-opens-at"
+        />
+        <DateTimeField
+          id={`${id}-closes`}
+          label={q.closesAt}
+          hint={q.windowHint}
+          value={settings.closesAt}
+          onChange={set('closesAt')}
+          error={errors.closes_at}
+          testId="quiz-closes-at"
+        />
         <NumberField
           id={`${id}-grace`}
           label={q.grace}

@@ -3,7 +3,7 @@ import type { CourseDetail, Section } from '../../api/api.types';
 import { createSection, deleteSection, updateSection } from '../../api/courses.api';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { Field, TitleField } from '../../components/field';
+import { DateTimeField, TitleField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import { sortedSections } from '../../lib/outline';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/datetime-input';
@@ -64,23 +64,15 @@ function SectionRow({
             error={fieldError(error, 'title')}
             testId="section-title"
           />
-          <Field
+          <DateTimeField
             id={`${id}-release`}
             label={t.sections.release}
             hint={t.sections.releaseHint}
+            value={release}
+            onChange={setRelease}
             error={fieldError(error, 'available_from')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="datetime-local"
-                value={release}
-                onChange={(event) => setRelease(event.target.value)}
-                data-testid="section-release"
-              />
-            )}
-          </Field>
+            testId="section-release"
+          />
         </div>
         {error !== undefined && <ErrorMessage error={error} />}
         <div className="actions">
