@@ -4,6 +4,7 @@ import { updateCourse } from '../../api/courses.api';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { CountField, DateTimeField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/datetime-input';
 
 interface EnrollmentSettingsFormProps {
@@ -20,24 +21,20 @@ export function EnrollmentSettingsForm({ course, onSaved }: EnrollmentSettingsFo
   const [opensAt, setOpensAt] = useState(toDateTimeInput(course.enroll_opens_at));
   const [closesAt, setClosesAt] = useState(toDateTimeInput(course.enroll_closes_at));
   const [sequential, setSequential] = useState(course.sequential);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
-    updateCourse(course.id, {
-      enrollment: policy,
-      capacity: capacity.trim() === '' ? null : Number(capacity),
-      enroll_opens_at: fromDateTimeInput(opensAt),
-      enroll_closes_at: fromDateTimeInput(closesAt),
-      sequential,
-    })
-      .then(() => onSaved(t.settings.saved))
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    run(async () => {
+      await updateCourse(course.id, {
+        enrollment: policy,
+        capacity: capacity.trim() === '' ? null : Number(capacity),
+        enroll_opens_at: fromDateTimeInput(opensAt),
+        enroll_closes_at: fromDateTimeInput(closesAt),
+        sequential,
+      });
+      onSaved(t.settings.saved);
+    });
   };
 
   return (

@@ -17,6 +17,7 @@ import { Field } from '../../components/field';
 import { Loading } from '../../components/loading';
 import { StatusMessage, useStatus } from '../../components/status-message';
 import { useI18n } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 import { useResource } from '../../lib/use-resource';
 import { MarkdownView } from '../../markdown/markdown-view';
 
@@ -89,22 +90,19 @@ function EssayGradeForm({ attempt, question, number, onGraded }: EssayGradeFormP
     result?.points === null || result === undefined ? '' : String(result.points),
   );
   const [comment, setComment] = useState(result?.comment ?? '');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
     const trimmed = comment.trim();
-    gradeEssay(attempt.id, {
-      question_id: question.id,
-      points: points.trim() === '' ? Number.NaN : Number(points),
-      ...(trimmed === '' ? {} : { comment: trimmed }),
-    })
-      .then(onGraded, (reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    run(async () => {
+      const graded = await gradeEssay(attempt.id, {
+        question_id: question.id,
+        points: points.trim() === '' ? Number.NaN : Number(points),
+        ...(trimmed === '' ? {} : { comment: trimmed }),
+      });
+      onGraded(graded);
+    });
   };
 
   return (

@@ -6,6 +6,7 @@ import { ErrorMessage, fieldError } from '../../components/error-message';
 import { CountField, DateTimeField } from '../../components/field';
 import { Loading } from '../../components/loading';
 import { useI18n } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 import { fromDateTimeInput } from '../../lib/datetime-input';
 import { useResource } from '../../lib/use-resource';
 
@@ -35,28 +36,22 @@ export function InviteList({ courseId, showStatus }: InviteListProps) {
   const invites = useResource((signal) => listInvites(courseId, signal), [courseId]);
   const [maxUses, setMaxUses] = useState('');
   const [expiresAt, setExpiresAt] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
   const [revoking, setRevoking] = useState<Invite | null>(null);
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
     const input: InviteInput = {};
     if (maxUses.trim() !== '') input.max_uses = Number(maxUses);
     const expires = fromDateTimeInput(expiresAt);
     if (expires !== null) input.expires_at = expires;
-    setPending(true);
-    setError(undefined);
-    createInvite(courseId, input)
-      .then(() => {
-        setMaxUses('');
-        setExpiresAt('');
-        showStatus(t.invites.created);
-        invites.reload();
-      })
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    run(async () => {
+      await createInvite(courseId, input);
+      setMaxUses('');
+      setExpiresAt('');
+      showStatus(t.invites.created);
+      invites.reload();
+    });
   };
 
   const copy = (invite: Invite): void => {
@@ -69,12 +64,11 @@ export function InviteList({ courseId, showStatus }: InviteListProps) {
     const invite = revoking;
     setRevoking(null);
     if (invite === null) return;
-    revokeInvite(courseId, invite.code)
-      .then(() => {
-        showStatus(t.invites.revoked);
-        invites.reload();
-      })
-      .catch((reason: unknown) => setError(reason));
+    run(async () => {
+      await revokeInvite(courseId, invite.code);
+      showStatus(t.invites.revoked);
+      invites.reload();
+    });
   };
 
   const now = Date.now();

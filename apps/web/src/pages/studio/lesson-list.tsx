@@ -5,6 +5,7 @@ import { deleteLesson, updateLesson } from '../../api/courses.api';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorMessage } from '../../components/error-message';
 import { useT } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 import type { Resource } from '../../lib/use-resource';
 import { sectionOfLesson, sortedSections } from '../../lib/outline';
 import { useFocusAfterRender } from '../../lib/use-focus-after-render';
@@ -25,22 +26,11 @@ export function LessonList({ course: data, setCourse, reload, showStatus }: Less
   const t = useT();
   const [editing, setEditing] = useState<Editing>(null);
   const [deleting, setDeleting] = useState<LessonSummary | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending: busy, error, run } = useAction();
   const focus = useFocusAfterRender();
   const sections = sortedSections(data);
 
-  const runLessonAction = (action: () => Promise<void>): void => {
-    if (busy) return;
-    setBusy(true);
-    setError(undefined);
-    action()
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => {
-        setBusy(false);
-        reload();
-      });
-  };
+  const runLessonAction = (action: () => Promise<void>): void => run(action, reload);
 
   const move = (lesson: LessonSummary, index: number, delta: -1 | 1): void => {
     const target = index + delta;

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { DateTimeField, TitleField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 import { sortedSections } from '../../lib/outline';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/datetime-input';
 import { useFocusAfterRender, type FocusAfterRender } from '../../lib/use-focus-after-render';
@@ -37,19 +38,15 @@ function SectionRow({
   const id = useId();
   const [title, setTitle] = useState(section.title);
   const [release, setRelease] = useState(toDateTimeInput(section.available_from));
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
     const next = title.trim();
-    updateSection(courseId, section.id, { title: next, available_from: fromDateTimeInput(release) })
-      .then(() => onSaved(t.sections.saved(next)))
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    run(async () => {
+      await updateSection(courseId, section.id, { title: next, available_from: fromDateTimeInput(release) });
+      onSaved(t.sections.saved(next));
+    });
   };
 
   return (
@@ -137,23 +134,12 @@ export function SectionList({ course, reload, showStatus }: SectionListProps) {
   const t = useT();
   const id = useId();
   const [newTitle, setNewTitle] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending: busy, error, run: runAction } = useAction();
   const [deleting, setDeleting] = useState<Section | null>(null);
   const focus = useFocusAfterRender();
   const sections = sortedSections(course);
 
-  const run = (action: () => Promise<void>): void => {
-    if (busy) return;
-    setBusy(true);
-    setError(undefined);
-    action()
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => {
-        setBusy(false);
-        reload();
-      });
-  };
+  const run = (action: () => Promise<void>): void => runAction(action, reload);
 
   const add = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();

@@ -9,6 +9,7 @@ import { Loading } from '../../components/loading';
 import { pageFromParam, Pagination } from '../../components/pagination';
 import { useI18n, useT } from '../../i18n/i18n';
 import { useResource } from '../../lib/use-resource';
+import { useAction } from '../../lib/use-action';
 
 const PAGE_SIZE = 20;
 
@@ -19,21 +20,14 @@ function NewCourseForm() {
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [published, setPublished] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
-    createCourse({ title: title.trim(), description: description.trim(), published }).then(
-      (course) => navigate(`/studio/courses/${course.id}`),
-      (reason: unknown) => {
-        setError(reason);
-        setPending(false);
-      },
-    );
+    run(async () => {
+      const course = await createCourse({ title: title.trim(), description: description.trim(), published });
+      navigate(`/studio/courses/${course.id}`);
+    });
   };
 
   const titleError = fieldError(error, 'title');
