@@ -9,7 +9,7 @@ export interface Action {
   run: (request: () => Promise<unknown>, settled?: () => void) => void;
 }
 
-/** One request at a time from a form or a list: its pending state and its error, for the studio's forms. */
+/** One request at a time from a form, a button or a list: its pending state and its error. */
 export function useAction(): Action {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<unknown>(undefined);

@@ -10,6 +10,7 @@ import { listHref, SearchBox, useSearchTerm } from '../components/search-box';
 import { StatusMessage, useStatus } from '../components/status-message';
 import { useI18n } from '../i18n/i18n';
 import { useResource } from '../lib/use-resource';
+import { useAction } from '../lib/use-action';
 
 const PAGE_SIZE = 20;
 
@@ -22,16 +23,11 @@ function UserRow({ user, onChanged }: UserRowProps) {
   const { t, formatDate } = useI18n();
   const id = useId();
   const [role, setRole] = useState<Role>(user.role);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
 
   const save = (): void => {
-    if (pending || role === user.role) return;
-    setPending(true);
-    setError(undefined);
-    changeRole(user.id, role)
-      .then(onChanged, (reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    if (role === user.role) return;
+    run(async () => onChanged(await changeRole(user.id, role)));
   };
 
   return (

@@ -5,25 +5,22 @@ import { useDocumentTitle } from '../../components/document-title';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { Field } from '../../components/field';
 import { useT } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 
 export function ForgotPasswordPage() {
   const t = useT();
   const id = useId();
   const [email, setEmail] = useState('');
-  const [pending, setPending] = useState(false);
+  const { pending, error, run } = useAction();
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
   useDocumentTitle(t.account.forgotTitle);
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
-    requestPasswordReset(email.trim())
-      .then(() => setSent(true))
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    run(async () => {
+      await requestPasswordReset(email.trim());
+      setSent(true);
+    });
   };
 
   return (

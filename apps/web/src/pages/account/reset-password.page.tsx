@@ -6,6 +6,7 @@ import { useDocumentTitle } from '../../components/document-title';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { Field } from '../../components/field';
 import { useT } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 
 export function isInvalidLink(error: unknown): boolean {
   return error instanceof ApiError && error.problem.code === 'invalid_token';
@@ -16,20 +17,16 @@ export function ResetPasswordPage() {
   const id = useId();
   const [token] = useState(() => tokenFromFragment(window.location.hash));
   const [password, setPassword] = useState('');
-  const [pending, setPending] = useState(false);
+  const { pending, error, run } = useAction();
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
   useDocumentTitle(t.account.resetTitle);
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
-    resetPassword(token, password)
-      .then(() => setDone(true))
-      .catch((reason: unknown) => setError(reason))
-      .finally(() => setPending(false));
+    run(async () => {
+      await resetPassword(token, password);
+      setDone(true);
+    });
   };
 
   const invalid = token === '' || isInvalidLink(error);

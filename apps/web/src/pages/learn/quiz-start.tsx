@@ -1,9 +1,9 @@
-import { useState } from 'react';
 import { useLocation } from 'wouter';
 import { ApiError } from '../../api/http';
 import { startAttempt } from '../../api/quiz-taking.api';
 import { ErrorMessage } from '../../components/error-message';
 import { useT } from '../../i18n/i18n';
+import { useAction } from '../../lib/use-action';
 
 const BLOCKING_CODES = [
   'attempts_exhausted',
@@ -32,21 +32,14 @@ interface StartButtonProps {
 export function StartButton({ lessonId, label, attemptHref, secondary = false }: StartButtonProps) {
   const t = useT();
   const [, navigate] = useLocation();
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
   const code = blockingCode(error);
 
   const start = (): void => {
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
-    startAttempt(lessonId).then(
-      (attempt) => navigate(attemptHref(attempt.id)),
-      (reason: unknown) => {
-        setError(reason);
-        setPending(false);
-      },
-    );
+    run(async () => {
+      const attempt = await startAttempt(lessonId);
+      navigate(attemptHref(attempt.id));
+    });
   };
 
   return (

@@ -7,6 +7,7 @@ import { Loading } from '../../components/loading';
 import { useT } from '../../i18n/i18n';
 import { useResource } from '../../lib/use-resource';
 import { MarkdownView } from '../../markdown/markdown-view';
+import { useAction } from '../../lib/use-action';
 
 const LESSON_KINDS: readonly LessonKind[] = ['text', 'quiz'];
 
@@ -29,8 +30,7 @@ export function LessonEditor({ courseId, lesson, onSaved, onCancel }: LessonEdit
   const [title, setTitle] = useState(lesson?.title ?? '');
   const [content, setContent] = useState('');
   const [kind, setKind] = useState<LessonKind>(lesson?.kind ?? 'text');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { pending, error, run } = useAction();
   const preview = useDeferredValue(content);
   const titleInput = useRef<HTMLInputElement>(null);
 
@@ -48,19 +48,12 @@ export function LessonEditor({ courseId, lesson, onSaved, onCancel }: LessonEdit
 
   const submit = (event: SubmitEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(undefined);
     const input = { title: title.trim(), content, kind };
-    const request =
-      lesson === undefined ? createLesson(courseId, input) : updateLesson(courseId, lesson.id, input);
-    request.then(
-      () => onSaved(lesson === undefined ? t.studio.lessonAdded : t.studio.lessonSaved),
-      (reason: unknown) => {
-        setError(reason);
-        setPending(false);
-      },
-    );
+    run(async () => {
+      if (lesson === undefined) await createLesson(courseId, input);
+      else await updateLesson(courseId, lesson.id, input);
+      onSaved(lesson === undefined ? t.studio.lessonAdded : t.studio.lessonSaved);
+    });
   };
 
   if (lesson !== undefined && existing.data === undefined) {
