@@ -101,8 +101,34 @@ export function DateTimeField({ id, label, hint, value, onChange, error, testId 
   );
 }
 
-/** A count of at least one (seats, uses); empty when there is no limit. */
-export function CountField({ id, label, hint, value, onChange, error, testId }: InputFieldProps) {
+interface NumberFieldProps {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+  min: number;
+  max?: number;
+  step?: number | 'any';
+  required?: boolean;
+  testId: string;
+}
+
+/** A number; whole (`step` 1, the default) or with the step given. */
+export function NumberField({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onChange,
+  min,
+  max,
+  step = 1,
+  required,
+  testId,
+}: NumberFieldProps) {
   return (
     <Field id={id} label={label} hint={hint} error={error}>
       {(control) => (
@@ -110,9 +136,11 @@ export function CountField({ id, label, hint, value, onChange, error, testId }: 
           {...control}
           className="input"
           type="number"
-          inputMode="numeric"
-          min={1}
-          step={1}
+          inputMode={step === 1 ? 'numeric' : 'decimal'}
+          min={min}
+          max={max}
+          step={step}
+          required={required}
           value={value}
           onChange={(event) => onChange(event.target.value)}
           data-testid={testId}

@@ -2,7 +2,7 @@ import { useId, useState, type SubmitEvent } from 'react';
 import { ENROLLMENT_POLICIES, type CourseDetail, type EnrollmentPolicy } from '../../api/api.types';
 import { updateCourse } from '../../api/courses.api';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { CountField, DateTimeField } from '../../components/field';
+import { DateTimeField, NumberField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import { useAction } from '../../lib/use-action';
 import { fromDateTimeInput, toDateTimeInput } from '../../lib/datetime-input';
@@ -58,8 +58,9 @@ export function EnrollmentSettingsForm({ course, onSaved }: EnrollmentSettingsFo
           ))}
         </fieldset>
         <div className="form-grid">
-          <CountField
+          <NumberField
             id={`${id}-capacity`}
+            min={1}
             label={t.settings.capacity}
             hint={t.settings.capacityHint}
             value={capacity}

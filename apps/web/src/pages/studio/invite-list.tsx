@@ -3,7 +3,7 @@ import type { Invite } from '../../api/api.types';
 import { createInvite, listInvites, revokeInvite, type InviteInput } from '../../api/courses.api';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { CountField, DateTimeField } from '../../components/field';
+import { DateTimeField, NumberField } from '../../components/field';
 import { Loading } from '../../components/loading';
 import { useI18n } from '../../i18n/i18n';
 import { useAction } from '../../lib/use-action';
@@ -79,8 +79,9 @@ export function InviteList({ courseId, showStatus }: InviteListProps) {
       <p className="muted">{t.invites.intro}</p>
       <form className="stack" onSubmit={submit} aria-busy={pending}>
         <div className="form-grid">
-          <CountField
+          <NumberField
             id={`${id}-uses`}
+            min={1}
             label={t.invites.maxUses}
             hint={t.invites.maxUsesHint}
             value={maxUses}

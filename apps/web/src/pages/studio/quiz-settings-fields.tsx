@@ -1,6 +1,6 @@
 import { useId, type ReactNode } from 'react';
 import { GRADING_METHODS, SHOW_ANSWERS } from '../../api/assessments.api';
-import { DateTimeField, Field } from '../../components/field';
+import { DateTimeField, NumberField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import type { SettingsDraft } from './quiz-draft';
 
@@ -9,54 +9,6 @@ interface QuizSettingsFieldsProps {
   onChange: (settings: SettingsDraft) => void;
   /** The server's messages by setting name (`time_limit_seconds`, `closes_at`…). */
   errors: Record<string, string>;
-}
-
-interface NumberFieldProps {
-  id: string;
-  label: string;
-  hint?: string;
-  error: string | undefined;
-  value: string;
-  onChange: (value: string) => void;
-  min: number;
-  max: number;
-  step?: number | 'any';
-  required?: boolean;
-  testId: string;
-}
-
-function NumberField({
-  id,
-  label,
-  hint,
-  error,
-  value,
-  onChange,
-  min,
-  max,
-  step = 1,
-  required,
-  testId,
-}: NumberFieldProps) {
-  return (
-    <Field id={id} label={label} hint={hint} error={error}>
-      {(control) => (
-        <input
-          {...control}
-          className="input"
-          type="number"
-          inputMode={step === 1 ? 'numeric' : 'decimal'}
-          min={min}
-          max={max}
-          step={step}
-          required={required}
-          value={value}
-          onChange={(event) => onChange(event.target.value)}
-          data-testid={testId}
-        />
-      )}
-    </Field>
-  );
 }
 
 function Radios<T extends string>({
