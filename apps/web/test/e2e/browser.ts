@@ -127,7 +127,14 @@ async function settle(page: Page): Promise<void> {
   });
 }
 
+/**
+ * A full-page shot from the top (a full-page shot of a scrolled page draws the sticky header midway), once fonts
+ * and layout have settled.
+ */
 async function shoot(page: Page, name: string, width: 'desktop' | '360'): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await settle(page);
   await page.screenshot({
     path: join(screenshotDir, `${name}-${width}.png`),
     fullPage: true,
@@ -150,10 +157,8 @@ export async function snapshot(
   name: string,
   ready: (page: Page) => Locator,
 ): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
   const { page } = session;
   await ready(page).first().waitFor();
-  await settle(page);
   await shoot(page, name, 'desktop');
 
   const narrow = await session.context.newPage();
@@ -161,7 +166,6 @@ export async function snapshot(
     await narrow.setViewportSize(NARROW);
     await narrow.goto(page.url());
     await ready(narrow).first().waitFor();
-    await settle(narrow);
     await shoot(narrow, name, '360');
     await expectNoSidewaysScroll(narrow, name);
   } finally {
@@ -178,18 +182,11 @@ export async function snapshotInPlace(
   name: string,
   ready: (page: Page) => Locator,
 ): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
   const { page } = session;
   await ready(page).first().waitFor();
-  // From the top, as the shots in a new tab are: a full-page shot of a scrolled page draws the sticky header midway.
-  const toTop = () => page.evaluate(() => window.scrollTo(0, 0));
-  await toTop();
-  await settle(page);
   await shoot(page, name, 'desktop');
   await page.setViewportSize(NARROW);
   try {
-    await toTop();
-    await settle(page);
     await shoot(page, name, '360');
     await expectNoSidewaysScroll(page, name);
   } finally {
