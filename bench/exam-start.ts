@@ -17,6 +17,7 @@ import { startCluster } from '../scripts/cluster.js';
 import { createTokenMinter } from './lib/access-tokens.js';
 import { ensureBenchInstructor } from './lib/bench-accounts.js';
 import { runFixedWork, type FixedWork } from './lib/fixed-work.js';
+import { classifyCluster, describeCpu, withCpu } from './lib/cluster-cpu.js';
 import { replicaProfiles } from './lib/replica-profiles.js';
 import { startReferenceServer, stopChild, waitUntilListening } from './lib/stack.js';
 
@@ -175,22 +176,32 @@ try {
   const acknowledged: { attemptId: number; questionId: number; text: string }[] = [];
 
   // Starting a quiz needs the learner enrolled (progress's access check); setup, not measured against a target.
+  const classify = classifyCluster(cluster, { R3: r3.pid });
+  /** CPU per process group during each phase, as % of one core. */
+  const cpu = new Map<string, Record<string, number>>();
+  const measured = async (work: () => Promise<FixedWork>): Promise<FixedWork> => {
+    const { result, cpu: used } = await withCpu(classify, work);
+    cpu.set(result.name, used);
+    return result;
+  };
   let enrolment: FixedWork | null = null;
   if (!usedStandIn) {
     log(`S8 setup: ${learners} enrolments`);
-    enrolment = await runFixedWork(
-      'S8 setup: enrolment (POST …/enrollment)',
-      learners,
-      connections,
-      async (index) => {
-        const response = await fetch(`${cluster.url}/api/progress/courses/${course.id}/enrollment`, {
-          method: 'POST',
-          headers: { authorization: students[index] ?? '' },
-        });
-        await response.arrayBuffer();
-        return response.status;
-      },
-      201,
+    enrolment = await measured(() =>
+      runFixedWork(
+        'S8 setup: enrolment (POST …/enrollment)',
+        learners,
+        connections,
+        async (index) => {
+          const response = await fetch(`${cluster.url}/api/progress/courses/${course.id}/enrollment`, {
+            method: 'POST',
+            headers: { authorization: students[index] ?? '' },
+          });
+          await response.arrayBuffer();
+          return response.status;
+        },
+        201,
+      ),
     );
     if (enrolment.errors > 0) {
       throw new Error(
@@ -203,68 +214,74 @@ try {
 
   log(`S8 start: ${learners} learners, ${connections} connections`);
   toggleProfiles('S8-start');
-  const starts = await runFixedWork(
-    'S8 start (POST …/attempts)',
-    learners,
-    connections,
-    async (index) => {
-      const response = await fetch(`${cluster.url}/api/assessments/quizzes/${lesson.id}/attempts`, {
-        method: 'POST',
-        headers: { authorization: students[index] ?? '' },
-      });
-      if (response.status !== 201) {
-        await response.arrayBuffer();
+  const starts = await measured(() =>
+    runFixedWork(
+      'S8 start (POST …/attempts)',
+      learners,
+      connections,
+      async (index) => {
+        const response = await fetch(`${cluster.url}/api/assessments/quizzes/${lesson.id}/attempts`, {
+          method: 'POST',
+          headers: { authorization: students[index] ?? '' },
+        });
+        if (response.status !== 201) {
+          await response.arrayBuffer();
+          return response.status;
+        }
+        const body = (await response.json()) as { id: number; questions: { id: number }[] };
+        attempts[index] = { id: body.id, questionIds: body.questions.map((question) => question.id) };
         return response.status;
-      }
-      const body = (await response.json()) as { id: number; questions: { id: number }[] };
-      attempts[index] = { id: body.id, questionIds: body.questions.map((question) => question.id) };
-      return response.status;
-    },
-    201,
+      },
+      201,
+    ),
   );
 
   toggleProfiles();
 
   log(`S8 autosave: 2 per learner`);
   toggleProfiles('S8-autosave');
-  const autosaves = await runFixedWork(
-    'S8 autosave (PUT …/answers)',
-    learners * 2,
-    connections,
-    async (index) => {
-      const learner = index % learners;
-      const attempt = attempts[learner];
-      if (!attempt) return 0;
-      const questionId = attempt.questionIds[index < learners ? 0 : 1] ?? 0;
-      const text = `answer ${learner}/${index}`;
-      const response = await fetch(`${cluster.url}/api/assessments/attempts/${attempt.id}/answers`, {
-        method: 'PUT',
-        headers: { authorization: students[learner] ?? '', 'content-type': 'application/json' },
-        body: JSON.stringify({ answers: [{ question_id: questionId, text }] }),
-      });
-      await response.arrayBuffer();
-      if (response.status === 200) acknowledged.push({ attemptId: attempt.id, questionId, text });
-      return response.status;
-    },
-    200,
+  const autosaves = await measured(() =>
+    runFixedWork(
+      'S8 autosave (PUT …/answers)',
+      learners * 2,
+      connections,
+      async (index) => {
+        const learner = index % learners;
+        const attempt = attempts[learner];
+        if (!attempt) return 0;
+        const questionId = attempt.questionIds[index < learners ? 0 : 1] ?? 0;
+        const text = `answer ${learner}/${index}`;
+        const response = await fetch(`${cluster.url}/api/assessments/attempts/${attempt.id}/answers`, {
+          method: 'PUT',
+          headers: { authorization: students[learner] ?? '', 'content-type': 'application/json' },
+          body: JSON.stringify({ answers: [{ question_id: questionId, text }] }),
+        });
+        await response.arrayBuffer();
+        if (response.status === 200) acknowledged.push({ attemptId: attempt.id, questionId, text });
+        return response.status;
+      },
+      200,
+    ),
   );
 
   toggleProfiles();
 
   log(`R3: ${learners * 2} single-row inserts`);
-  const reference = await runFixedWork(
-    'R3 one-row insert per request',
-    learners * 2,
-    connections,
-    async (index) => {
-      const response = await fetch(`${r3Url}/api/progress/${1 + (index % 1000)}/complete`, {
-        method: 'POST',
-        headers: { authorization: students[index % learners] ?? '' },
-      });
-      await response.arrayBuffer();
-      return response.status;
-    },
-    200,
+  const reference = await measured(() =>
+    runFixedWork(
+      'R3 one-row insert per request',
+      learners * 2,
+      connections,
+      async (index) => {
+        const response = await fetch(`${r3Url}/api/progress/${1 + (index % 1000)}/complete`, {
+          method: 'POST',
+          headers: { authorization: students[index % learners] ?? '' },
+        });
+        await response.arrayBuffer();
+        return response.status;
+      },
+      200,
+    ),
   );
 
   const startedIds = attempts.filter(Boolean).map((attempt) => attempt.id);
@@ -305,6 +322,10 @@ try {
     `- started (201): ${startedIds.length}; present in assessments.attempts: ${stored.rowCount}`,
     `- acknowledged autosaves: ${acknowledged.length}; missing from assessments.answers: ${missingAutosaves}`,
     `- all ${learners} learners started within ${starts.seconds} s (target ≤ 10 s)`,
+    '',
+    'CPU per process group during each phase, in % of one core (200 = both cores of a 2-core machine):',
+    '',
+    ...rows.map((row) => `- ${row.name}: ${describeCpu(cpu.get(row.name) ?? {})}`),
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);

@@ -16,6 +16,7 @@ import { startCluster } from '../scripts/cluster.js';
 import { createTokenMinter, type TokenMinter } from './lib/access-tokens.js';
 import { ensureBenchInstructor } from './lib/bench-accounts.js';
 import { percentile, runFixedWork } from './lib/fixed-work.js';
+import { classifyCluster, describeCpu, withCpu } from './lib/cluster-cpu.js';
 import { replicaProfiles } from './lib/replica-profiles.js';
 import { startReferenceServer, stopChild, waitUntilListening } from './lib/stack.js';
 
@@ -207,28 +208,33 @@ async function main(): Promise<void> {
     await waitUntilListening(`http://127.0.0.1:${r3Port}/health`, r3);
     log(`S7: ${learners} learners, capacity ${Math.floor(learners / 2)}, ${connections} connections`);
     profiles.toggle(cluster.replicas, 'S7');
-    const rush = await runOpeningRush({ baseUrl: cluster.url, client, minter, learners, connections });
+    const classify = classifyCluster(cluster, { R3: r3.pid });
+    const { result: rush, cpu: rushCpu } = await withCpu(classify, () =>
+      runOpeningRush({ baseUrl: cluster.url, client, minter, learners, connections }),
+    );
     profiles.toggle(cluster.replicas);
     log(`R3: ${learners} single-row inserts`);
     const tokens = Array.from({ length: Math.min(learners, 2000) }, (_unused, index) =>
       minter.mint({ id: 9_000_000_000_000 + index, email: `r3-${index}@bench.test`, role: 'student' }),
     );
-    const reference = await runFixedWork(
-      'R3 one-row insert per request',
-      learners,
-      connections,
-      async (index) => {
-        const response = await fetch(
-          `http://127.0.0.1:${r3Port}/api/progress/${1 + (index % 1000)}/complete`,
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
-          },
-        );
-        await response.arrayBuffer();
-        return response.status;
-      },
-      200,
+    const { result: reference, cpu: referenceCpu } = await withCpu(classify, () =>
+      runFixedWork(
+        'R3 one-row insert per request',
+        learners,
+        connections,
+        async (index) => {
+          const response = await fetch(
+            `http://127.0.0.1:${r3Port}/api/progress/${1 + (index % 1000)}/complete`,
+            {
+              method: 'POST',
+              headers: { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
+            },
+          );
+          await response.arrayBuffer();
+          return response.status;
+        },
+        200,
+      ),
     );
     const report = [
       `# S7 opening rush, ${new Date().toISOString()}`,
@@ -239,6 +245,11 @@ async function main(): Promise<void> {
       `- ${describeOpeningRush(rush, reference.perSecond)}`,
       `- R3: ${reference.perSecond} req/s, p50 ${reference.p50Ms} ms, p99 ${reference.p99Ms} ms, ` +
         `errors ${reference.errors} ${JSON.stringify(reference.failures)}`,
+      '',
+      'CPU per process group, in % of one core (200 = both cores of a 2-core machine):',
+      '',
+      `- S7: ${describeCpu(rushCpu)}`,
+      `- R3: ${describeCpu(referenceCpu)}`,
       '',
     ].join('\n');
     process.stdout.write(`${report}\n`);

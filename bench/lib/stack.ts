@@ -2,7 +2,7 @@
 // PostgreSQL and Redis) with limits lifted, tokens for seeded users, the fixtures read from the seed, the
 // reference servers, and which process is which for the CPU table.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Cache, createCacheEntry } from '@lectern/kit';
@@ -27,7 +27,8 @@ import {
   seedTitlePrefix,
 } from './dataset.js';
 import type { MeasureHooks } from './load.js';
-import { descendsFrom, type Classifier, type ProcStat } from './process-cpu.js';
+import { classifyCluster } from './cluster-cpu.js';
+import type { Classifier } from './process-cpu.js';
 
 export const catalogPath = '/api/courses?limit=20';
 
@@ -346,33 +347,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       };
     }
 
-    const nginxMaster = () => {
-      try {
-        return Number(readFileSync(join(cluster.runDir, 'nginx', 'nginx.pid'), 'utf8').trim());
-      } catch {
-        return -1;
-      }
-    };
-    const classify =
-      (extra: Record<string, number | undefined>): Classifier =>
-      (stat: ProcStat, all: ReadonlyMap<number, ProcStat>) => {
-        for (const replica of cluster.replicas) {
-          if (replica.child?.pid === stat.pid) return replica.service;
-        }
-        const master = nginxMaster();
-        if (master > 0 && descendsFrom(stat.pid, master, all)) return 'nginx';
-        if (references?.r1.pid !== undefined && descendsFrom(stat.pid, references.r1.pid, all))
-          return 'R1 nginx';
-        if (references?.r2n.pid !== undefined && descendsFrom(stat.pid, references.r2n.pid, all))
-          return 'R2n nginx';
-        if (references && stat.pid === references.r2.child.pid) return 'R2';
-        if (references && stat.pid === references.r3.child.pid) return 'R3';
-        for (const [name, pid] of Object.entries(extra)) if (pid === stat.pid) return name;
-        if (stat.pid === process.pid) return 'bench';
-        if (stat.comm === 'postgres') return 'postgres';
-        if (stat.comm.startsWith('redis-server')) return 'redis';
-        return null;
-      };
+    const classify = (extra: Record<string, number | undefined>): Classifier =>
+      classifyCluster(cluster, {
+        'R1 nginx': references?.r1.pid,
+        'R2n nginx': references?.r2n.pid,
+        R2: references?.r2.child.pid,
+        R3: references?.r3.child.pid,
+        ...extra,
+      });
 
     const profileDir = options.cpuProfileDir;
     const signalReplicas = () => {
