@@ -6,7 +6,7 @@ export type Delivery = { ok: true } | { ok: false; retry: boolean; error: string
 /** Most access checks one call to progress carries (progress takes up to 500). */
 const ACCESS_BATCH_MAX = 200;
 /** Calls to progress in flight at once; the checks arriving meanwhile wait to go together. */
-const ACCESS_CALLS = 4;
+const ACCESS_CALLS = 1;
 
 interface AccessCheck {
   userId: number;
