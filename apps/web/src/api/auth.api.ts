@@ -93,6 +93,15 @@ export function ssoLoginHref(provider: string, next: string, locale: string): st
   return withQuery(`/api/auth/oidc/${encodeURIComponent(provider)}/login`, { next, locale });
 }
 
+/**
+ * Opens a provider's sign-in once the last sign-out is answered: that answer clears the refresh cookie, and it must
+ * not clear the one the provider's callback sets (as `login` waits for it too).
+ */
+export async function openSsoSignIn(href: string): Promise<void> {
+  await signingOut;
+  window.location.assign(href);
+}
+
 /** After the callback: the refresh cookie it set becomes this tab's session. False when there was none to take. */
 export async function finishSsoSignIn(): Promise<boolean> {
   return (await refreshSession(null)) !== null;

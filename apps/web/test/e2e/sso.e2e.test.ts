@@ -11,6 +11,9 @@ import { snapshot } from './browser.js';
 import { BROWSER_SUITE, poll, suffix, TEST_TIMEOUT_MS, unnamedControls, useHarness } from './harness.js';
 import { freePort } from './platform.js';
 
+/** A sign-out on a slow network: its answer arrives after the next sign-in has started. */
+const SLOW_LOGOUT_MS = 1_500;
+
 let provider: TestOidcProvider | undefined;
 const { openSession, expectCleanSessions } = useHarness(async () => {
   // The provider sends the browser back to the platform's callback: the platform's URL is known before it starts.
@@ -83,6 +86,42 @@ describe('single sign-on in Chromium', BROWSER_SUITE, () => {
         (url) => /token/i.test(url) || (refresh !== undefined && url.includes(refresh.value)),
       );
       expect(leaked).toEqual([]);
+      expectCleanSessions();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'when a learner signs out on a slow network and straight back in with the provider, then they stay signed in',
+    async () => {
+      if (!provider) throw new Error('not started');
+      const subject = `returning-${suffix()}`;
+      const email = `e2e-sso-back-${suffix()}@example.com`;
+      provider.accounts.set(subject, { email, email_verified: true, name: 'Grace' });
+      const session = await openSession();
+      const { page } = session;
+      await page.goto('/login?next=%2Fmy');
+      await page.getByRole('link', { name: 'Sign in with University' }).click();
+      await page.getByLabel('Account').fill(subject);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
+
+      // The sign-out's answer clears the refresh cookie. The provider remembers the learner, so the second trip
+      // through it is quick: without waiting for the sign-out, its late answer would clear the new session's cookie.
+      let answered: () => void = () => undefined;
+      const loggedOut = new Promise<void>((resolve) => (answered = resolve));
+      await page.route('**/api/auth/logout', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, SLOW_LOGOUT_MS));
+        await route.fulfill({ response: await route.fetch() });
+        answered();
+      });
+      await page.getByTestId('logout-button').click();
+      await page.getByTestId('nav-login').click();
+      await page.getByRole('link', { name: 'Sign in with University' }).click();
+      await loggedOut;
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
+      await page.reload();
+      await poll(() => page.getByTestId('user-email').textContent()).toContain(email);
       expectCleanSessions();
     },
     TEST_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { Link, Redirect, useSearch } from 'wouter';
-import { finishSsoSignIn, listSsoProviders, ssoLoginHref } from '../../api/auth.api';
+import { finishSsoSignIn, listSsoProviders, openSsoSignIn, ssoLoginHref } from '../../api/auth.api';
 import { safeNext, useAuth } from '../../auth/auth';
 import { useDocumentTitle } from '../../components/document-title';
 import { ErrorMessage } from '../../components/error-message';
@@ -22,17 +22,27 @@ export function SsoButtons({ next }: { next: string }) {
         <span className="visually-hidden">{t.sso.providers}</span>
       </p>
       <ul className="sso-list stack-sm">
-        {list.map((provider) => (
-          <li key={provider.id}>
-            <a
-              className="button button-secondary button-large sso-button"
-              href={ssoLoginHref(provider.id, next, language)}
-              data-testid={`sso-${provider.id}`}
-            >
-              {t.sso.signInWith(provider.name)}
-            </a>
-          </li>
-        ))}
+        {list.map((provider) => {
+          const href = ssoLoginHref(provider.id, next, language);
+          return (
+            <li key={provider.id}>
+              <a
+                className="button button-secondary button-large sso-button"
+                href={href}
+                onClick={(event) => {
+                  // A plain click waits for a pending sign-out; a new tab or window is left to the browser.
+                  if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
+                    return;
+                  event.preventDefault();
+                  void openSsoSignIn(href);
+                }}
+                data-testid={`sso-${provider.id}`}
+              >
+                {t.sso.signInWith(provider.name)}
+              </a>
+            </li>
+          );
+        })}
       </ul>
     </section>
   );
