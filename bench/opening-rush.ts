@@ -17,6 +17,7 @@ import { createTokenMinter, type TokenMinter } from './lib/access-tokens.js';
 import { ensureBenchInstructor } from './lib/bench-accounts.js';
 import { percentile, runFixedWork } from './lib/fixed-work.js';
 import { classifyCluster, describeCpu, withCpu } from './lib/cluster-cpu.js';
+import { watchCpu, type Classifier } from './lib/process-cpu.js';
 import { replicaProfiles } from './lib/replica-profiles.js';
 import { startReferenceServer, stopChild, waitUntilListening } from './lib/stack.js';
 
@@ -28,6 +29,8 @@ export interface OpeningRushOptions {
   learners: number;
   /** Requests in flight at once, like wrk's connections. */
   connections: number;
+  /** With it, the result carries each process group's CPU during the rush itself (not the set-up). */
+  classify?: Classifier;
 }
 
 export interface OpeningRushResult {
@@ -47,6 +50,8 @@ export interface OpeningRushResult {
   seatsTaken: number;
   /** Rows in progress.enrollments for the course: must equal `enrolled`. */
   enrollmentRows: number;
+  /** CPU per process group during the rush, as % of one core (with `classify`). */
+  cpu?: Record<string, number>;
 }
 
 /** Far above the seeded users' ids, and different per run, so every learner is new to every course. */
@@ -96,9 +101,11 @@ export async function runOpeningRush(options: OpeningRushOptions): Promise<Openi
       latencies.push(performance.now() - started);
     }
   };
+  const watch = options.classify ? watchCpu(options.classify) : undefined;
   const started = performance.now();
   await Promise.all(Array.from({ length: options.connections }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = watch?.stop();
 
   const seats = await options.client.query<{ taken: number }>(
     'select taken from progress.course_seats where course_id = $1',
@@ -119,6 +126,7 @@ export async function runOpeningRush(options: OpeningRushOptions): Promise<Openi
     ...counts,
     seatsTaken: seats.rows[0]?.taken ?? 0,
     enrollmentRows: Number(rows.rows[0]?.count ?? 0),
+    ...(cpu ? { cpu } : {}),
   };
 }
 
@@ -209,9 +217,14 @@ async function main(): Promise<void> {
     log(`S7: ${learners} learners, capacity ${Math.floor(learners / 2)}, ${connections} connections`);
     profiles.toggle(cluster.replicas, 'S7');
     const classify = classifyCluster(cluster, { R3: r3.pid });
-    const { result: rush, cpu: rushCpu } = await withCpu(classify, () =>
-      runOpeningRush({ baseUrl: cluster.url, client, minter, learners, connections }),
-    );
+    const rush = await runOpeningRush({
+      baseUrl: cluster.url,
+      client,
+      minter,
+      learners,
+      connections,
+      classify,
+    });
     profiles.toggle(cluster.replicas);
     log(`R3: ${learners} single-row inserts`);
     const tokens = Array.from({ length: Math.min(learners, 2000) }, (_unused, index) =>
@@ -248,7 +261,7 @@ async function main(): Promise<void> {
       '',
       'CPU per process group, in % of one core (200 = both cores of a 2-core machine):',
       '',
-      `- S7: ${describeCpu(rushCpu)}`,
+      `- S7: ${describeCpu(rush.cpu ?? {})}`,
       `- R3: ${describeCpu(referenceCpu)}`,
       '',
     ].join('\n');

@@ -41,6 +41,7 @@ import {
 } from './lib/scenarios.js';
 import { startStack, type Stack } from './lib/stack.js';
 import type { RequestPlan } from './lib/wrk.js';
+import { describeCpu } from './lib/cluster-cpu.js';
 import { describeOpeningRush, runOpeningRush } from './opening-rush.js';
 import { ensureSeed, serviceHashParameters, SeedError, sizesFromFlags } from './seed.js';
 
@@ -420,10 +421,11 @@ async function main(): Promise<void> {
         minter: stack.minter,
         learners: 5000,
         connections: load.connections,
+        classify: stack.classify({}),
       });
       const r3 = measurements.find((measurement) => measurement.id === 'R3');
       const line = describeOpeningRush(rush, r3?.requestsPerSecond);
-      notes.push(line);
+      notes.push(line, `S7 CPU per process group (% of one core): ${describeCpu(rush.cpu ?? {})}.`);
       log(line);
     }
     if (plans.some((plan) => plan.target === 'argon2')) {
