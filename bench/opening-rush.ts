@@ -15,7 +15,7 @@ import pg from 'pg';
 import { startCluster } from '../scripts/cluster.js';
 import { createTokenMinter, type TokenMinter } from './lib/access-tokens.js';
 import { ensureBenchInstructor } from './lib/bench-accounts.js';
-import { percentile, runFixedWork } from './lib/fixed-work.js';
+import { percentile, runFixedWork, type FixedWork } from './lib/fixed-work.js';
 import { classifyCluster, describeCpu, withCpu } from './lib/cluster-cpu.js';
 import { watchCpu, type Classifier } from './lib/process-cpu.js';
 import { replicaProfiles } from './lib/replica-profiles.js';
@@ -153,6 +153,35 @@ export function describeOpeningRush(
   );
 }
 
+/**
+ * R3 driven the way S7 drives the cluster: `requests` single-row inserts from the bench's own fetch client, so the
+ * ratio compares like with like (wrk's R3 row is measured with another client and would flatter R3).
+ */
+export function r3WithTheSameClient(
+  r3Url: string,
+  minter: TokenMinter,
+  requests: number,
+  connections: number,
+): Promise<FixedWork> {
+  const tokens = Array.from({ length: Math.min(requests, 2000) }, (_unused, index) =>
+    minter.mint({ id: 9_000_000_000_000 + index, email: `r3-${index}@bench.test`, role: 'student' }),
+  );
+  return runFixedWork(
+    'R3 one-row insert per request',
+    requests,
+    connections,
+    async (index) => {
+      const response = await fetch(`${r3Url}/api/progress/${1 + (index % 1000)}/complete`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+    200,
+  );
+}
+
 /** S7 on its own: a cluster and R3 of its own, the rush, then R3 with as many requests from the same client. */
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
@@ -227,27 +256,8 @@ async function main(): Promise<void> {
     });
     profiles.toggle(cluster.replicas);
     log(`R3: ${learners} single-row inserts`);
-    const tokens = Array.from({ length: Math.min(learners, 2000) }, (_unused, index) =>
-      minter.mint({ id: 9_000_000_000_000 + index, email: `r3-${index}@bench.test`, role: 'student' }),
-    );
     const { result: reference, cpu: referenceCpu } = await withCpu(classify, () =>
-      runFixedWork(
-        'R3 one-row insert per request',
-        learners,
-        connections,
-        async (index) => {
-          const response = await fetch(
-            `http://127.0.0.1:${r3Port}/api/progress/${1 + (index % 1000)}/complete`,
-            {
-              method: 'POST',
-              headers: { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
-            },
-          );
-          await response.arrayBuffer();
-          return response.status;
-        },
-        200,
-      ),
+      r3WithTheSameClient(`http://127.0.0.1:${r3Port}`, minter, learners, connections),
     );
     const report = [
       `# S7 opening rush, ${new Date().toISOString()}`,

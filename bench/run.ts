@@ -42,7 +42,7 @@ import {
 import { startStack, type Stack } from './lib/stack.js';
 import type { RequestPlan } from './lib/wrk.js';
 import { describeCpu } from './lib/cluster-cpu.js';
-import { describeOpeningRush, runOpeningRush } from './opening-rush.js';
+import { describeOpeningRush, r3WithTheSameClient, runOpeningRush } from './opening-rush.js';
 import { ensureSeed, serviceHashParameters, SeedError, sizesFromFlags } from './seed.js';
 
 const log = (line: string) => console.error(line);
@@ -423,9 +423,18 @@ async function main(): Promise<void> {
         connections: load.connections,
         classify: stack.classify({}),
       });
-      const r3 = measurements.find((measurement) => measurement.id === 'R3');
-      const line = describeOpeningRush(rush, r3?.requestsPerSecond);
-      notes.push(line, `S7 CPU per process group (% of one core): ${describeCpu(rush.cpu ?? {})}.`);
+      // R3 again, from the same fetch client as the rush: wrk's R3 row is not comparable with it.
+      const r3 = stack.references
+        ? await r3WithTheSameClient(stack.references.r3.url, stack.minter, 5000, load.connections)
+        : undefined;
+      const line = describeOpeningRush(rush, r3?.perSecond);
+      notes.push(
+        line,
+        r3
+          ? `S7's R3, the same fetch client: ${r3.perSecond} req/s, p99 ${r3.p99Ms} ms, errors ${r3.errors}.`
+          : 'S7: no R3 in this run.',
+        `S7 CPU per process group (% of one core): ${describeCpu(rush.cpu ?? {})}.`,
+      );
       log(line);
     }
     if (plans.some((plan) => plan.target === 'argon2')) {
