@@ -101,6 +101,43 @@ export function DateTimeField({ id, label, hint, value, onChange, error, testId 
   );
 }
 
+interface CredentialFieldProps extends InputFieldProps {
+  type: 'email' | 'password';
+  /** e.g. `username`, `email`, `current-password`, `new-password`: how password managers fill it. */
+  autoComplete: string;
+}
+
+/** A required e-mail address or password, as the sign-in and account pages take them. */
+export function CredentialField({
+  id,
+  label,
+  hint,
+  type,
+  autoComplete,
+  value,
+  onChange,
+  error,
+  testId,
+}: CredentialFieldProps) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(control) => (
+        <input
+          {...control}
+          className="input"
+          type={type}
+          name={type}
+          autoComplete={autoComplete}
+          required
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          data-testid={testId}
+        />
+      )}
+    </Field>
+  );
+}
+
 interface NumberFieldProps {
   id: string;
   label: string;

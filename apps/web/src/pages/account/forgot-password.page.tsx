@@ -3,7 +3,7 @@ import { Link } from 'wouter';
 import { requestPasswordReset } from '../../api/account.api';
 import { useDocumentTitle } from '../../components/document-title';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { Field } from '../../components/field';
+import { CredentialField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import { useAction } from '../../lib/use-action';
 
@@ -33,21 +33,16 @@ export function ForgotPasswordPage() {
       ) : (
         <form className="stack" onSubmit={submit} data-testid="forgot-form" aria-busy={pending}>
           <p className="muted">{t.account.forgotIntro}</p>
-          <Field id={`${id}-email`} label={t.auth.email} error={fieldError(error, 'email')}>
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="email"
-                name="email"
-                autoComplete="email"
-                required
-                value={email}
-                onChange={(event) => setEmail(event.target.value)}
-                data-testid="forgot-email"
-              />
-            )}
-          </Field>
+          <CredentialField
+            id={`${id}-email`}
+            label={t.auth.email}
+            type="email"
+            autoComplete="email"
+            value={email}
+            onChange={setEmail}
+            error={fieldError(error, 'email')}
+            testId="forgot-email"
+          />
           {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
           <button type="submit" className="button button-large" data-testid="forgot-submit">
             {pending ? t.account.sending : t.account.forgotSubmit}

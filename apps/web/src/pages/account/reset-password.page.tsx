@@ -4,7 +4,7 @@ import { resetPassword, tokenFromFragment } from '../../api/account.api';
 import { ApiError } from '../../api/http';
 import { useDocumentTitle } from '../../components/document-title';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { Field } from '../../components/field';
+import { CredentialField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import { useAction } from '../../lib/use-action';
 
@@ -46,26 +46,17 @@ export function ResetPasswordPage() {
         </p>
       ) : (
         <form className="stack" onSubmit={submit} data-testid="reset-form" aria-busy={pending}>
-          <Field
+          <CredentialField
             id={`${id}-password`}
             label={t.account.newPassword}
             hint={t.auth.passwordHint}
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={setPassword}
             error={fieldError(error, 'password')}
-          >
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="password"
-                name="password"
-                autoComplete="new-password"
-                required
-                value={password}
-                onChange={(event) => setPassword(event.target.value)}
-                data-testid="reset-password"
-              />
-            )}
-          </Field>
+            testId="reset-password"
+          />
           {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
           <button type="submit" className="button button-large" data-testid="reset-submit">
             {pending ? t.account.resetting : t.account.resetSubmit}

@@ -2,7 +2,7 @@ import { useId, useState, type SubmitEvent } from 'react';
 import { Link, Redirect, useSearch } from 'wouter';
 import { safeNext, useAuth } from '../../auth/auth';
 import { useDocumentTitle } from '../../components/document-title';
-import { Field } from '../../components/field';
+import { CredentialField } from '../../components/field';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { useT } from '../../i18n/i18n';
 import { SsoButtons } from './sso.page';
@@ -53,41 +53,27 @@ function AuthForm({ mode }: { mode: Mode }) {
         </p>
       )}
       <form className="stack" onSubmit={submit} data-testid={`${mode}-form`} aria-busy={pending}>
-        <Field id={`${id}-email`} label={t.auth.email} error={emailError}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="email"
-              name="email"
-              autoComplete={isLogin ? 'username' : 'email'}
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-              data-testid={`${mode}-email`}
-            />
-          )}
-        </Field>
-        <Field
+        <CredentialField
+          id={`${id}-email`}
+          label={t.auth.email}
+          type="email"
+          autoComplete={isLogin ? 'username' : 'email'}
+          value={email}
+          onChange={setEmail}
+          error={emailError}
+          testId={`${mode}-email`}
+        />
+        <CredentialField
           id={`${id}-password`}
           label={t.auth.password}
           hint={isLogin ? undefined : t.auth.passwordHint}
+          type="password"
+          autoComplete={isLogin ? 'current-password' : 'new-password'}
+          value={password}
+          onChange={setPassword}
           error={passwordError}
-        >
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="password"
-              name="password"
-              autoComplete={isLogin ? 'current-password' : 'new-password'}
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-              data-testid={`${mode}-password`}
-            />
-          )}
-        </Field>
+          testId={`${mode}-password`}
+        />
         {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
         {isLogin && (
           <Link href="/account/forgot-password" data-testid="to-forgot">
