@@ -145,14 +145,15 @@ interface NumberFieldProps {
   error?: string | undefined;
   value: string;
   onChange: (value: string) => void;
-  min: number;
+  /** Absent: any value, negative ones included. */
+  min?: number;
   max?: number;
   step?: number | 'any';
   required?: boolean;
   testId: string;
 }
 
-/** A number; whole (`step` 1, the default) or with the step given. */
+/** A number; whole (`step` 1, the default) or with the step given (`any`: a decimal). */
 export function NumberField({
   id,
   label,

@@ -13,7 +13,7 @@ import { listRoster } from '../../api/progress.api';
 import { StudioCourseFallback } from '../../components/course-fallback';
 import { useDocumentTitle } from '../../components/document-title';
 import { ErrorMessage, fieldError } from '../../components/error-message';
-import { Field } from '../../components/field';
+import { Field, NumberField } from '../../components/field';
 import { Loading } from '../../components/loading';
 import { StatusMessage, useStatus } from '../../components/status-message';
 import { useI18n } from '../../i18n/i18n';
@@ -126,23 +126,18 @@ function EssayGradeForm({ attempt, question, number, onGraded }: EssayGradeFormP
       )}
       <form className="stack" onSubmit={submit} aria-busy={pending} aria-labelledby={`${id}-heading`}>
         <div className="form-grid">
-          <Field id={`${id}-points`} label={g.pointsOf(question.points)} error={fieldError(error, 'points')}>
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="number"
-                inputMode="decimal"
-                min={0}
-                max={question.points}
-                step="any"
-                required
-                value={points}
-                onChange={(event) => setPoints(event.target.value)}
-                data-testid="essay-points"
-              />
-            )}
-          </Field>
+          <NumberField
+            id={`${id}-points`}
+            label={g.pointsOf(question.points)}
+            error={fieldError(error, 'points')}
+            min={0}
+            max={question.points}
+            step="any"
+            required
+            value={points}
+            onChange={setPoints}
+            testId="essay-points"
+          />
         </div>
         <Field id={`${id}-comment`} label={g.comment} error={fieldError(error, 'comment')}>
           {(control) => (

@@ -1,6 +1,6 @@
 import { useDeferredValue, useId } from 'react';
 import { QUESTION_KINDS, type QuestionKind } from '../../api/assessments.api';
-import { Field } from '../../components/field';
+import { Field, NumberField } from '../../components/field';
 import { useT } from '../../i18n/i18n';
 import { MarkdownView } from '../../markdown/markdown-view';
 import { hasOptions, newKey, withKind, type OptionDraft, type QuestionDraft } from './quiz-draft';
@@ -122,23 +122,18 @@ export function QuizQuestionForm({
             </select>
           )}
         </Field>
-        <Field id={`${id}-points`} label={q.points} error={errors.points}>
-          {(control) => (
-            <input
-              {...control}
-              className="input"
-              type="number"
-              inputMode="decimal"
-              min={0}
-              max={1000}
-              step="any"
-              required
-              value={question.points}
-              onChange={(event) => update({ points: event.target.value })}
-              data-testid="question-points"
-            />
-          )}
-        </Field>
+        <NumberField
+          id={`${id}-points`}
+          label={q.points}
+          error={errors.points}
+          min={0}
+          max={1000}
+          step="any"
+          required
+          value={question.points}
+          onChange={(points) => update({ points })}
+          testId="question-points"
+        />
       </div>
       <div className="editor-grid">
         <Field id={`${id}-text`} label={q.questionText} hint={t.studio.markdownHelp} error={errors.text}>
@@ -284,36 +279,27 @@ export function QuizQuestionForm({
 
       {question.kind === 'numeric' && (
         <div className="form-grid">
-          <Field id={`${id}-number`} label={q.numberValue} error={errors.number}>
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="number"
-                inputMode="decimal"
-                step="any"
-                required
-                value={question.number}
-                onChange={(event) => update({ number: event.target.value })}
-                data-testid="question-number"
-              />
-            )}
-          </Field>
-          <Field id={`${id}-tolerance`} label={q.tolerance} hint={q.toleranceHint} error={errors.tolerance}>
-            {(control) => (
-              <input
-                {...control}
-                className="input"
-                type="number"
-                inputMode="decimal"
-                min={0}
-                step="any"
-                value={question.tolerance}
-                onChange={(event) => update({ tolerance: event.target.value })}
-                data-testid="question-tolerance"
-              />
-            )}
-          </Field>
+          <NumberField
+            id={`${id}-number`}
+            label={q.numberValue}
+            error={errors.number}
+            step="any"
+            required
+            value={question.number}
+            onChange={(number) => update({ number })}
+            testId="question-number"
+          />
+          <NumberField
+            id={`${id}-tolerance`}
+            label={q.tolerance}
+            hint={q.toleranceHint}
+            error={errors.tolerance}
+            min={0}
+            step="any"
+            value={question.tolerance}
+            onChange={(tolerance) => update({ tolerance })}
+            testId="question-tolerance"
+          />
         </div>
       )}
 
