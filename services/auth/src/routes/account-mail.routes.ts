@@ -2,7 +2,7 @@ import { bearerSecurity, requireUser } from '@lectern/kit';
 import { Type } from '@sinclair/typebox';
 import type { EmailVerificationService } from '../email-verification.service.js';
 import type { PasswordResetService } from '../password-reset.service.js';
-import { attemptLimit, clientNetwork } from './attempt-limits.js';
+import { perIpLimits } from './attempt-limits.js';
 import {
   Accepted,
   ForgotPasswordBody,
@@ -29,14 +29,7 @@ const forgotAnswer = {
 /** Password reset and e-mail verification (DESIGN §13): the requests that mail a link and those that use one. */
 export function accountMailRoutes(app: AuthApp, options: AccountMailRoutesOptions): void {
   const { passwordReset, emailVerification, attempts, mailPerHour } = options;
-  const perIp = (name: string) =>
-    attemptLimit(app, {
-      name,
-      max: attempts.max,
-      windowMs: attempts.windowMs,
-      key: (request) => clientNetwork(request.ip),
-      showHeaders: true,
-    });
+  const perIp = perIpLimits(app, attempts, { showHeaders: true });
   const ownLimits = { rateLimit: false } as const;
   const limitsText = `${attempts.max} attempts per ${attempts.windowMs / 1000} s per client IP`;
 

@@ -40,6 +40,25 @@ export function attemptLimit(app: FastifyInstance, options: AttemptLimitOptions)
 }
 
 /**
+ * Per-client-network limiters with one budget (AUTH_RATE_LIMIT_*): `perIp('auth:login-ip')` is a limiter counting
+ * that route family per IPv4 address or IPv6 /64.
+ */
+export function perIpLimits(
+  app: FastifyInstance,
+  attempts: { max: number; windowMs: number },
+  options: { showHeaders?: boolean } = {},
+): (name: string) => preHandlerAsyncHookHandler {
+  return (name) =>
+    attemptLimit(app, {
+      name,
+      max: attempts.max,
+      windowMs: attempts.windowMs,
+      key: (request) => clientNetwork(request.ip),
+      ...options,
+    });
+}
+
+/**
  * The client's network for per-IP limits: the address itself for IPv4, the /64 for IPv6 (one subscriber
  * usually holds a whole /64, so per-address buckets would be free to multiply). request.ip already honours
  * TRUSTED_PROXIES, so a spoofed X-Forwarded-For from anyone else changes nothing.

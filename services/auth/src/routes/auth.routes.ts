@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalEmail } from '../credentials.policy.js';
 import type { SessionsService } from '../sessions.service.js';
 import type { UsersService } from '../users.service.js';
-import { attemptLimit, clientNetwork, emailBucket } from './attempt-limits.js';
+import { attemptLimit, clientNetwork, emailBucket, perIpLimits } from './attempt-limits.js';
 import { authErrors } from '../auth.errors.js';
 import type { TokenPair as TokenPairAnswer } from '../sessions.service.js';
 import { refreshTokenFromCookie, setRefreshCookie, wantsRefreshCookie } from './refresh-cookie.js';
@@ -50,14 +50,7 @@ export function authRoutes(app: AuthApp, options: AuthRoutesOptions): void {
     setRefreshCookie(request, reply, pair.refresh_token, refreshTtlSeconds);
     return { access_token: pair.access_token, token_type: pair.token_type, expires_in: pair.expires_in };
   };
-  const perIp = (name: string) =>
-    attemptLimit(app, {
-      name,
-      max: attempts.max,
-      windowMs: attempts.windowMs,
-      key: (request) => clientNetwork(request.ip),
-      showHeaders: true,
-    });
+  const perIp = perIpLimits(app, attempts, { showHeaders: true });
   const accountOf = (request: FastifyRequest) =>
     emailBucket(canonicalEmail((request.body as { email: string }).email));
   // Strict per email and client network: one source guessing one account. Across sources only a much higher

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authErrors } from '../auth.errors.js';
 import type { SsoService } from '../sso.service.js';
-import { attemptLimit, clientNetwork } from './attempt-limits.js';
+import { perIpLimits } from './attempt-limits.js';
 import { LocaleName, problemResponses } from './auth.schemas.js';
 import type { AuthApp } from './auth-app.js';
 import type { LoginFlowCookie } from './oidc-flow-cookie.js';
@@ -78,13 +78,7 @@ function wantsPage(request: FastifyRequest): boolean {
 
 export function oidcRoutes(app: AuthApp, options: OidcRoutesOptions): void {
   const { sso, flowCookie, publicUrl, attempts, refreshTtlSeconds } = options;
-  const perIp = (name: string) =>
-    attemptLimit(app, {
-      name,
-      max: attempts.max,
-      windowMs: attempts.windowMs,
-      key: (request) => clientNetwork(request.ip),
-    });
+  const perIp = perIpLimits(app, attempts);
   const ownLimits = { rateLimit: false } as const;
   const limits = `${attempts.max} per ${attempts.windowMs / 1000} s per client IP.`;
 
