@@ -19,6 +19,7 @@ import { ensureBenchInstructor } from './lib/bench-accounts.js';
 import { runFixedWork, type FixedWork } from './lib/fixed-work.js';
 import { classifyCluster, describeCpu, withCpu } from './lib/cluster-cpu.js';
 import { replicaProfiles } from './lib/replica-profiles.js';
+import { r3WithTheSameClient } from './opening-rush.js';
 import { startReferenceServer, stopChild, waitUntilListening } from './lib/stack.js';
 
 const { values: flags } = parseArgs({
@@ -267,22 +268,7 @@ try {
   toggleProfiles();
 
   log(`R3: ${learners * 2} single-row inserts`);
-  const reference = await measured(() =>
-    runFixedWork(
-      'R3 one-row insert per request',
-      learners * 2,
-      connections,
-      async (index) => {
-        const response = await fetch(`${r3Url}/api/progress/${1 + (index % 1000)}/complete`, {
-          method: 'POST',
-          headers: { authorization: students[index % learners] ?? '' },
-        });
-        await response.arrayBuffer();
-        return response.status;
-      },
-      200,
-    ),
-  );
+  const reference = await measured(() => r3WithTheSameClient(r3Url, students, learners * 2, connections));
 
   const startedIds = attempts.filter(Boolean).map((attempt) => attempt.id);
   const stored = await client.query<{ id: string }>(

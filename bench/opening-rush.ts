@@ -153,19 +153,25 @@ export function describeOpeningRush(
   );
 }
 
+/** Authorization headers of made-up students for R3 (it reads the user id without verifying the token). */
+export function r3Authorizations(minter: TokenMinter, count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_unused, index) =>
+      `Bearer ${minter.mint({ id: 9_000_000_000_000 + index, email: `r3-${index}@bench.test`, role: 'student' })}`,
+  );
+}
+
 /**
- * R3 driven the way S7 drives the cluster: `requests` single-row inserts from the bench's own fetch client, so the
- * ratio compares like with like (wrk's R3 row is measured with another client and would flatter R3).
+ * R3 driven the way S7 and S8 drive the cluster: `requests` single-row inserts from the bench's own fetch client,
+ * so the ratio compares like with like (wrk's R3 row is measured with another client and would flatter R3).
  */
 export function r3WithTheSameClient(
   r3Url: string,
-  minter: TokenMinter,
+  authorizations: readonly string[],
   requests: number,
   connections: number,
 ): Promise<FixedWork> {
-  const tokens = Array.from({ length: Math.min(requests, 2000) }, (_unused, index) =>
-    minter.mint({ id: 9_000_000_000_000 + index, email: `r3-${index}@bench.test`, role: 'student' }),
-  );
   return runFixedWork(
     'R3 one-row insert per request',
     requests,
@@ -173,7 +179,7 @@ export function r3WithTheSameClient(
     async (index) => {
       const response = await fetch(`${r3Url}/api/progress/${1 + (index % 1000)}/complete`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${tokens[index % tokens.length] ?? ''}` },
+        headers: { authorization: authorizations[index % authorizations.length] ?? '' },
       });
       await response.arrayBuffer();
       return response.status;
@@ -256,8 +262,9 @@ async function main(): Promise<void> {
     });
     profiles.toggle(cluster.replicas);
     log(`R3: ${learners} single-row inserts`);
+    const authorizations = r3Authorizations(minter, Math.min(learners, 2000));
     const { result: reference, cpu: referenceCpu } = await withCpu(classify, () =>
-      r3WithTheSameClient(`http://127.0.0.1:${r3Port}`, minter, learners, connections),
+      r3WithTheSameClient(`http://127.0.0.1:${r3Port}`, authorizations, learners, connections),
     );
     const report = [
       `# S7 opening rush, ${new Date().toISOString()}`,

@@ -42,7 +42,12 @@ import {
 import { startStack, type Stack } from './lib/stack.js';
 import type { RequestPlan } from './lib/wrk.js';
 import { describeCpu } from './lib/cluster-cpu.js';
-import { describeOpeningRush, r3WithTheSameClient, runOpeningRush } from './opening-rush.js';
+import {
+  describeOpeningRush,
+  r3Authorizations,
+  r3WithTheSameClient,
+  runOpeningRush,
+} from './opening-rush.js';
 import { ensureSeed, serviceHashParameters, SeedError, sizesFromFlags } from './seed.js';
 
 const log = (line: string) => console.error(line);
@@ -425,7 +430,12 @@ async function main(): Promise<void> {
       });
       // R3 again, from the same fetch client as the rush: wrk's R3 row is not comparable with it.
       const r3 = stack.references
-        ? await r3WithTheSameClient(stack.references.r3.url, stack.minter, 5000, load.connections)
+        ? await r3WithTheSameClient(
+            stack.references.r3.url,
+            r3Authorizations(stack.minter, 2000),
+            5000,
+            load.connections,
+          )
         : undefined;
       const line = describeOpeningRush(rush, r3?.perSecond);
       notes.push(
