@@ -2,10 +2,9 @@
 // each service, real PostgreSQL and Redis, seeded data) and the references R1–R4 measured in the same run, then
 // bench/results/<timestamp>.{md,json} and bench/results/latest.svg. See bench/README.md.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import argon2 from 'argon2';
-import { costGrowthTable, runCostGrowth, type CostGrowthReport } from './cost-growth.js';
+import { runCostGrowth, type CostGrowthReport } from './cost-growth.js';
 import { measureArgon2, threadPoolSize } from './reference/argon2-verify.js';
 import { renderChart } from './lib/chart.js';
 import {
@@ -18,29 +17,22 @@ import {
 } from './lib/cli.js';
 import { seedDomain, type SeedInfo } from './lib/dataset.js';
 import { measureLoad, type LoadSettings, type Measured } from './lib/load.js';
-import { machineInfo, versions, type MachineInfo, type Versions } from './lib/machine.js';
+import { machineInfo, versions } from './lib/machine.js';
 import { prime } from './lib/prime.js';
+import { probe, type Probe } from './lib/probe.js';
 import { watchCpu } from './lib/process-cpu.js';
 import {
   checkTargets,
   combineCpu,
   combineRounds,
-  cpuTable,
   errorCount,
   ratios,
-  resultsTable,
-  targetsTable,
   type Measurement,
   type MeasurementId,
 } from './lib/results.js';
-import {
-  browserHeaders,
-  measurementPlans,
-  type MeasurementPlan,
-  type RequestStyle,
-} from './lib/scenarios.js';
+import { measurementPlans, type MeasurementPlan } from './lib/scenarios.js';
+import { markdown, type RunRecord } from './lib/run-report.js';
 import { startStack, type Stack } from './lib/stack.js';
-import type { RequestPlan } from './lib/wrk.js';
 import { describeCpu } from './lib/cluster-cpu.js';
 import {
   describeOpeningRush,
@@ -51,51 +43,6 @@ import {
 import { ensureSeed, serviceHashParameters, SeedError, sizesFromFlags } from './seed.js';
 
 const log = (line: string) => console.error(line);
-
-interface Probe {
-  status: number;
-  headerBytes: number;
-  bodyBytes: number;
-  headers: Record<string, string>;
-  contentEncoding?: string;
-}
-
-/**
- * One request as the load generator will send it (its first variant), to check it works and size the answer as
- * it travels: node:http, since fetch would add its own Accept-Encoding and count decompressed bytes.
- */
-function probe(url: string, plan: RequestPlan): Promise<Probe> {
-  const headers: Record<string, string> = { ...plan.headers };
-  const token = plan.tokens?.[0];
-  if (token) headers.authorization = `Bearer ${token}`;
-  const body = plan.bodies?.[0];
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      new URL(plan.paths[0] ?? '/', url),
-      { method: plan.method, headers, timeout: 10_000 },
-      (response) => {
-        let bodyBytes = 0;
-        response.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
-        response.on('end', () => {
-          const received: Record<string, string> = {};
-          let headerBytes =
-            `HTTP/1.1 ${response.statusCode ?? 0} ${response.statusMessage ?? ''}\r\n`.length + 2;
-          for (let index = 0; index < response.rawHeaders.length; index += 2) {
-            const name = response.rawHeaders[index] ?? '';
-            const value = response.rawHeaders[index + 1] ?? '';
-            headerBytes += name.length + value.length + 4;
-            received[name.toLowerCase()] = value;
-          }
-          resolve({ status: response.statusCode ?? 0, headerBytes, bodyBytes, headers: received });
-        });
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`probe of ${url} timed out`)));
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 function urlOf(stack: Stack, plan: MeasurementPlan): string {
   const { references } = stack;
@@ -238,37 +185,6 @@ function describeLine(measurement: Measurement): string {
   );
 }
 
-interface RunRecord {
-  startedAt: string;
-  finishedAt: string;
-  command: string;
-  mode: 'quick' | 'full' | 'custom';
-  settings: {
-    tool: string;
-    connections: number;
-    threads: number;
-    pipelining: 1;
-    warmupSeconds: number;
-    durationSeconds: number;
-    timeoutSeconds: number;
-    rounds: number;
-    replicasPerService: number;
-    dbPoolPerReplica: string;
-    r3Pool: number;
-    students: number;
-    /** browser: every request carries a browser's headers (Accept-Encoding: gzip, deflate, br …); identity: none. */
-    requests: RequestStyle;
-  };
-  machine: { start: MachineInfo; loadAverageEnd: number[] };
-  versions: Versions;
-  dataset: SeedInfo;
-  measurements: (Measurement & { description: string })[];
-  ratios: ReturnType<typeof ratios>;
-  targets: ReturnType<typeof checkTargets>;
-  costGrowth: CostGrowthReport | null;
-  notes: string[];
-}
-
 /** Flags that change where a run goes or what it sends, not how long or how hard it measures. */
 const placementFlags = new Set(['--identity', '--port', '--out', '--note']);
 
@@ -279,81 +195,6 @@ function measuresAsDefault(args: readonly string[]): boolean {
     if (flag !== '--identity' && !flag.includes('=')) index += 1;
   }
   return true;
-}
-
-function requestsLine(style: RequestStyle): string {
-  return style === 'browser'
-    ? `browser-like requests (${Object.entries(browserHeaders)
-        .map(([name, value]) => `${name}: ${value}`)
-        .join('; ')})`
-    : 'identity requests (no Accept-Encoding, Accept or User-Agent: --identity)';
-}
-
-function markdown(record: RunRecord): string {
-  const { settings, machine, versions: v, dataset } = record;
-  const counts = Object.entries(dataset.counts)
-    .map(([name, value]) => `${value.toLocaleString('en-US')} ${name}`)
-    .join(', ');
-  const sections = [
-    `# Lectern benchmark, ${record.startedAt}`,
-    '',
-    `Command: \`${record.command}\``,
-    '',
-    `- Mode: ${record.mode}; ${settings.tool} with ${settings.threads} thread(s), ${settings.connections} connections, no pipelining, ` +
-      `timeout ${settings.timeoutSeconds} s; ${requestsLine(settings.requests)}; ${settings.warmupSeconds} s warm-up (discarded) + ${settings.durationSeconds} s measured per row` +
-      (settings.rounds > 1
-        ? `, in ${settings.rounds} rounds of ${settings.durationSeconds / settings.rounds} s interleaved with the row's pair (order flipped each round; p50/p99 = median of the rounds).`
-        : '.'),
-    `- Machine: ${machine.start.cores} × ${machine.start.cpuModel}, ${machine.start.memoryGiB} GiB, Linux ${machine.start.kernel}; ` +
-      `load average ${machine.start.loadAverage.join(' / ')} at the start, ${machine.loadAverageEnd.join(' / ')} at the end. ` +
-      'The load generator shares the cores with the servers.',
-    `- Versions: Node ${v.node}, nginx ${v.nginx}, PostgreSQL ${v.postgres}, Redis ${v.redis}, wrk ${v.wrk}.`,
-    `- Cluster: nginx + ${settings.replicasPerService} replicas each of auth, courses, progress (DB pool ${settings.dbPoolPerReplica} per replica), ` +
-      'rate limits lifted (RATE_LIMIT_MAX, AUTH_RATE_LIMIT_MAX = 10^8), LOG_LEVEL=warn.',
-    `- Dataset (seed-owned rows): ${counts}; seeded ${dataset.seededAt} in ${dataset.seconds} s with ${JSON.stringify(dataset.sizes)}.`,
-    '',
-    '## Results',
-    '',
-    resultsTable(record.measurements),
-    '',
-    'Ratios are scenario req/s ÷ reference req/s measured in this run (S6/R4: logins/s ÷ argon2id verifications/s).',
-    '',
-    '## Targets',
-    '',
-    targetsTable(record.targets),
-    '',
-    '## CPU during each measured run',
-    '',
-    '% of one core per process group (200 = the whole 2-core machine); "other" is CPU used by processes outside the bench ' +
-      '(other test suites on a shared machine), "machine" the total.',
-    '',
-    cpuTable(record.measurements),
-    '',
-  ];
-  if (record.costGrowth) {
-    sections.push(
-      '## Cost growth',
-      '',
-      `${record.costGrowth.connections} connections, ${record.costGrowth.durationSeconds} s per side; EXPLAIN (ANALYZE, BUFFERS) of the statements the service runs.`,
-      '',
-      costGrowthTable(record.costGrowth),
-      '',
-    );
-  }
-  sections.push(
-    '## What each row is',
-    '',
-    ...record.measurements.map((measurement) => {
-      const size = measurement.probe
-        ? ` Answer: ${measurement.probe.status}, ${measurement.probe.headerBytes} B of headers + ${measurement.probe.bodyBytes} B of body` +
-          `${measurement.probe.contentEncoding ? ` (${measurement.probe.contentEncoding})` : ''}.`
-        : '';
-      return `- **${measurement.id}** ${measurement.title}: ${measurement.description}.${size}`;
-    }),
-    '',
-  );
-  if (record.notes.length > 0) sections.push('## Notes', '', ...record.notes.map((note) => `- ${note}`), '');
-  return sections.join('\n');
 }
 
 async function main(): Promise<void> {
