@@ -10,6 +10,7 @@ import { renderChart } from './lib/chart.js';
 import {
   commandLine,
   requireServers,
+  runsOpeningRush,
   settingsOrExit,
   timestampName,
   toolOf,
@@ -259,7 +260,7 @@ async function main(): Promise<void> {
         log(describeLine(measurement));
       }
     }
-    if (!settings.costGrowthOnly) {
+    if (runsOpeningRush(settings)) {
       // S7 needs thousands of distinct learners whatever the mode: --quick shortens the timed scenarios only.
       const rush = await runOpeningRush({
         baseUrl: stack.baseUrl,

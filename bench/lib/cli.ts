@@ -21,7 +21,8 @@ export interface BenchSettings {
   ports: Ports;
   students: number;
   outDir: string;
-  only: MeasurementId[] | null;
+  /** The rows to run; S7 (the opening rush, its own client) runs only when named here. Null: everything. */
+  only: (MeasurementId | 'S7')[] | null;
   costGrowth: boolean;
   costGrowthOnly: boolean;
   profileDir: string | null;
@@ -43,7 +44,7 @@ export const usage = `npm run bench -- [options]          (needs DATABASE_URL an
   --rounds N           split each measurement into N rounds interleaved with its pair (3; --quick: 1)
   --replicas N         replicas per service behind nginx (2)
   --tool wrk|autocannon   load generator (wrk when installed)
-  --only S1,R1,…       run only these measurements
+  --only S1,R1,…       run only these measurements (S7 included: the opening rush and its R3)
   --identity           send bare requests (no Accept-Encoding, Accept, User-Agent) instead of a browser's
   --cost-growth        also run the cost-growth report (bench/cost-growth.ts)
   --students N         distinct seeded students with tokens / login bodies (2000)
@@ -62,7 +63,7 @@ function positive(value: string | undefined, fallback: number, name: string): nu
 }
 
 const measurementIds = new Map(
-  (['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'R1', 'R2', 'R2n', 'R3', 'R4'] as const).map((id) => [
+  (['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'R1', 'R2', 'R2n', 'R3', 'R4'] as const).map((id) => [
     id.toUpperCase(),
     id,
   ]),
@@ -154,6 +155,11 @@ export function settingsOrExit(args: string[]): BenchSettings {
 }
 
 /** The load generator's settings for a run: wrk when installed unless --tool says otherwise. */
+/** S7 (the opening rush, after the wrk rows) runs in every run but a cost-growth-only one, unless --only leaves it out. */
+export function runsOpeningRush(settings: Pick<BenchSettings, 'only' | 'costGrowthOnly'>): boolean {
+  return !settings.costGrowthOnly && (settings.only === null || settings.only.includes('S7'));
+}
+
 export function toolOf(settings: BenchSettings): Tool {
   return settings.tool === 'auto' ? (hasWrk() ? 'wrk' : 'autocannon') : settings.tool;
 }

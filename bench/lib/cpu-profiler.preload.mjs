@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.env.LECTERN_CPU_PROFILE_DIR;
-const service = /services\/([^/]+)\//.exec(process.argv[1] ?? '')?.[1];
+// services/<name>/dist/server.js, or apps/worker/dist/server.js: every process the bench signals has the handler,
+// since SIGUSR2 without one ends a Node process.
+const service = /(?:services|apps)\/([^/]+)\/dist\//.exec(process.argv[1] ?? '')?.[1];
 if (dir && service) {
   const session = new Session();
   session.connect();

@@ -5,7 +5,7 @@ import { decodeCursor } from '../../services/courses/src/page-cursor.js';
 import { costRatios, encodeCursor, type CostSide } from '../cost-growth.js';
 import { percentileOf } from '../reference/argon2-verify.js';
 import { createTokenMinter, unverifiedClaims } from '../lib/access-tokens.js';
-import { commandLine, parseBenchArgs, redactUrl, timestampName } from '../lib/cli.js';
+import { commandLine, parseBenchArgs, redactUrl, runsOpeningRush, timestampName } from '../lib/cli.js';
 import { summarizeProfile, type CpuProfile } from '../lib/cpu-profile.js';
 import { coprimeStride, instructorCount, validateSizes, defaultSizes } from '../lib/dataset.js';
 import { addCosts, planCost } from '../lib/explain.js';
@@ -232,6 +232,18 @@ describe('command line', () => {
     expect(parseBenchArgs(['--quick'])).toMatchObject({ warmupSeconds: 2, durationSeconds: 5 });
     expect(parseBenchArgs(['--only', 's1,R1'])).toMatchObject({ only: ['S1', 'R1'] });
     expect(() => parseBenchArgs(['--only', 'S9'])).toThrow(/unknown measurement S9/);
+  });
+
+  it('when --only names rows, then S7 runs only if it is one of them', () => {
+    const settingsOf = (args: string[]) => {
+      const settings = parseBenchArgs(args);
+      if (settings === 'help') throw new Error('unexpected help');
+      return settings;
+    };
+    expect(runsOpeningRush(settingsOf([]))).toBe(true);
+    expect(runsOpeningRush(settingsOf(['--only', 'S1,R1']))).toBe(false);
+    expect(runsOpeningRush(settingsOf(['--only', 's7,R3']))).toBe(true);
+    expect(runsOpeningRush(settingsOf(['--cost-growth-only']))).toBe(false);
   });
 
   it('when recording the command, then credentials are redacted and npm’s form is kept', () => {
