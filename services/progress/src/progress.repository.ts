@@ -118,6 +118,12 @@ export const progressSql = {
     from unnest($1::bigint[], $2::bigint[]) as wanted (course_id, user_id)
     join progress.enrollments e on e.course_id = wanted.course_id and e.user_id = wanted.user_id`,
 
+  /** Which of these (user, lesson) pairs are completed: one primary-key probe each, in one statement. */
+  completedAmong: `
+    select p.user_id, p.lesson_id
+    from unnest($1::bigint[], $2::bigint[]) as wanted (user_id, lesson_id)
+    join progress.progress p on p.user_id = wanted.user_id and p.lesson_id = wanted.lesson_id`,
+
   /** A batch of seat requests: see `enrollBatch`. */
   takeSeats: `
     select seat_course_id, seat_user_id, seat_enrolled_at, seat_fresh
@@ -171,6 +177,10 @@ export interface SeatGroup {
 /** Enrolments read for a batch of checks. */
 export interface EnrolledPairs {
   has(userId: number, courseId: number): boolean;
+}
+
+export interface CompletedPairs {
+  has(userId: number, lessonId: number): boolean;
 }
 
 export interface EnrollmentResult {
@@ -342,6 +352,24 @@ export class ProgressRepository {
       for (const row of rows) keys.add(`${Number(row.course_id)}:${Number(row.user_id)}`);
     }
     return { has: (userId, courseId) => keys.has(`${courseId}:${userId}`) };
+  }
+
+  /**
+   * Which of these (user, lesson) pairs are completed, for a batch of checks in sequential courses. Like a single
+   * learner's read, it may come from the replica unless one of the learners wrote within the window.
+   */
+  async completedAmong(pairs: readonly { userId: number; lessonId: number }[]): Promise<CompletedPairs> {
+    const keys = new Set<string>();
+    if (pairs.length > 0) {
+      const users = [...new Set(pairs.map((pair) => pair.userId))];
+      const { rows } = await this.database.query<{ user_id: string | number; lesson_id: string | number }>(
+        progressSql.completedAmong,
+        [pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lessonId)],
+        { mayLag: true, freshFor: users.map((userId) => freshness.user(userId)) },
+      );
+      for (const row of rows) keys.add(`${Number(row.user_id)}:${Number(row.lesson_id)}`);
+    }
+    return { has: (userId, lessonId) => keys.has(`${userId}:${lessonId}`) };
   }
 
   async seatsTaken(courseId: number): Promise<number> {

@@ -4,7 +4,13 @@ import type { CompletionBatcher } from './completions.batcher.js';
 import type { CourseOutline, CoursesClient, LessonRef } from './courses.client.js';
 import type { EnrollmentBatcher } from './enrollments.batcher.js';
 import { progressErrors } from './progress.errors.js';
-import type { CompletedLesson, EnrolledPairs, Page, ProgressRepository } from './progress.repository.js';
+import type {
+  CompletedLesson,
+  CompletedPairs,
+  EnrolledPairs,
+  Page,
+  ProgressRepository,
+} from './progress.repository.js';
 
 export interface EnrollmentView {
   course_id: number;
@@ -136,6 +142,18 @@ function freelyOpen(outline: CourseOutline): boolean {
   );
 }
 
+/** The lessons before this one in the course's order (a sequential course's prerequisites). */
+function lessonsBefore(outline: CourseOutline, lessonId: number): number[] {
+  const position = outline.lesson_ids.indexOf(lessonId);
+  return position > 0 ? outline.lesson_ids.slice(0, position) : [];
+}
+
+/** What a batch of checks read once for all of them: enrolments, and completions of earlier lessons. */
+interface KnownForBatch {
+  enrolled: EnrolledPairs;
+  completed: CompletedPairs;
+}
+
 function byLesson(completions: readonly CompletedLesson[]): Map<number, Date> {
   return new Map(completions.map((completion) => [completion.lessonId, completion.completedAt]));
 }
@@ -210,21 +228,33 @@ export class ProgressService {
   }
 
   /**
-   * Many access checks at once (assessments' batched exam starts): the learners' enrolments are read in one
-   * query for the whole batch, then each check settles as `access` would.
+   * Many access checks at once (assessments' batched exam starts): the learners' enrolments, and in sequential
+   * courses their completions of the earlier lessons, are read in one query each for the whole batch, then each
+   * check settles as `access` would.
    */
   async accessMany(
     checks: readonly { user: AuthUser; lessonId: number }[],
   ): Promise<PromiseSettledResult<{ course_id: number; enrolled: true }>[]> {
     const lessons = await Promise.all(checks.map(({ lessonId }) => this.courses.lesson(lessonId)));
-    const pairs = checks.flatMap(({ user }, index) => {
+    const outlines = await Promise.all(
+      lessons.map(async (lesson) => (lesson ? this.courses.outline(lesson.course_id) : null)),
+    );
+    const enrolments = checks.flatMap(({ user }, index) => {
       const lesson = lessons[index];
       return lesson ? [{ userId: user.id, courseId: lesson.course_id }] : [];
     });
-    const enrolled = await this.repository.enrolledAmong(pairs);
+    const earlierLessons = checks.flatMap(({ user, lessonId }, index) => {
+      const outline = outlines[index];
+      if (!outline?.sequential) return [];
+      return lessonsBefore(outline, lessonId).map((earlier) => ({ userId: user.id, lessonId: earlier }));
+    });
+    const [enrolled, completed] = await Promise.all([
+      this.repository.enrolledAmong(enrolments),
+      this.repository.completedAmong(earlierLessons),
+    ]);
     return Promise.allSettled(
       checks.map(async ({ user, lessonId }) => {
-        const { lesson } = await this.workableLesson(user, lessonId, 'now', enrolled);
+        const { lesson } = await this.workableLesson(user, lessonId, 'now', { enrolled, completed });
         return { course_id: lesson.course_id, enrolled: true as const };
       }),
     );
@@ -399,7 +429,7 @@ export class ProgressService {
     user: AuthUser,
     lessonId: number,
     enrolment: 'now' | 'in-write',
-    known?: EnrolledPairs,
+    known?: KnownForBatch,
   ): Promise<{ lesson: LessonRef; outline: CourseOutline; enrolInWrite: boolean }> {
     const found = await this.visibleLesson(user, lessonId);
     const { outline } = found;
@@ -408,16 +438,21 @@ export class ProgressService {
     const opensAt = outline.lessons[position]?.available_from;
     if (opensAt && Date.parse(opensAt) > Date.now()) throw progressErrors.notAvailableYet(opensAt);
     const enrolInWrite = enrolment === 'in-write' && freelyOpen(outline);
-    if (!enrolInWrite && !(await this.isEnrolled(user.id, outline.course_id, known))) {
+    if (!enrolInWrite && !(await this.isEnrolled(user.id, outline.course_id, known?.enrolled))) {
       await this.autoEnroll(user, outline);
     }
     if (outline.sequential && position > 0) {
-      const earlier = outline.lesson_ids.slice(0, position);
-      const done = byLesson(await this.repository.completionsOfLessons(user.id, earlier));
-      const missing = earlier.find((id) => !done.has(id));
+      const earlier = lessonsBefore(outline, lessonId);
+      const completed = known?.completed ?? (await this.completedOf(user.id, earlier));
+      const missing = earlier.find((id) => !completed.has(user.id, id));
       if (missing !== undefined) throw progressErrors.lessonLocked(missing);
     }
     return { ...found, enrolInWrite };
+  }
+
+  private async completedOf(userId: number, lessonIds: readonly number[]): Promise<CompletedPairs> {
+    const done = byLesson(await this.repository.completionsOfLessons(userId, lessonIds));
+    return { has: (user, lessonId) => user === userId && done.has(lessonId) };
   }
 
   /** From the batch's enrolments when read already (an enrolment since then is found by the seat batch). */

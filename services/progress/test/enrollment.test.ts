@@ -254,6 +254,53 @@ describe('completion needs enrollment', () => {
     expect((await complete(progress, student, third ?? 0)).statusCode).toBe(200);
   });
 
+  it('when assessments asks in one batch about a sequential course, then each learner is locked at the first lesson they skipped', async () => {
+    const course = await createCourse(harness, instructor, 3);
+    await settings(course, { sequential: true });
+    const [first = 0, second = 0, third = 0] = course.lessonIds;
+    const [finished, halfway, newcomer] = [
+      await newUser(harness),
+      await newUser(harness),
+      await newUser(harness),
+    ];
+    for (const lesson of [first, second])
+      expect((await complete(progress, finished, lesson)).statusCode).toBe(200);
+    expect((await complete(progress, halfway, first)).statusCode).toBe(200);
+    const checks = [
+      { user_id: finished.id, lesson_id: third },
+      { user_id: halfway.id, lesson_id: third },
+      { user_id: halfway.id, lesson_id: second },
+      { user_id: newcomer.id, lesson_id: third },
+      { user_id: newcomer.id, lesson_id: first },
+    ];
+    const batch = await progress.inject({
+      method: 'POST',
+      url: '/internal/progress/access/batch',
+      payload: { checks },
+    });
+    expect(batch.statusCode, batch.body).toBe(200);
+    const { answers } = batch.json<{ answers: { status: number; problem?: { detail?: string } }[] }>();
+    expect(answers).toMatchObject([
+      { status: 200, course_id: course.id },
+      { status: 409, problem: { code: 'lesson_locked' } },
+      { status: 200, course_id: course.id },
+      { status: 409, problem: { code: 'lesson_locked' } },
+      { status: 200, course_id: course.id },
+    ]);
+    for (const [index, check] of checks.entries()) {
+      const single = await progress.inject({
+        method: 'POST',
+        url: '/internal/progress/access',
+        payload: check,
+      });
+      expect(single.statusCode).toBe(answers[index]?.status);
+      if (single.statusCode === 409) expect(single.json()).toMatchObject(answers[index]?.problem ?? {});
+    }
+    // Each locked learner is sent to the first lesson they have not done.
+    expect(answers[1]?.problem?.detail).toContain(`complete lesson ${second} before`);
+    expect(answers[3]?.problem?.detail).toContain(`complete lesson ${first} before`);
+  });
+
   it('when a lesson is a quiz or not released, then the public completion refuses it; assessments complete quizzes', async () => {
     const course = await createCourse(harness, instructor, 0);
     const section = await harness.courses.inject({

@@ -170,4 +170,30 @@ describe('reading summaries', () => {
     const mine = await harness.progress.inject({ url: '/api/progress/my?limit=5', headers: heavy.headers });
     expect(mine.headers['x-total-count']).toBe('10000');
   });
+
+  it('when a batch of access checks reads earlier lessons of 10,000-completion learners, then it reads a few rows per pair', async () => {
+    const course = await createCourse(harness, instructor, 10);
+    const learners = [await newUser(harness), await newUser(harness)];
+    for (const learner of learners) {
+      for (const lessonId of course.lessonIds.slice(0, 5))
+        await complete(harness.progress, learner, lessonId);
+      await addHistory(learner.id);
+    }
+    await addCrowd(course, 500);
+    await analyze();
+    const pairs = learners.flatMap((learner) => course.lessonIds.map((lessonId) => ({ learner, lessonId })));
+
+    const cost = await rowsExamined(progressSql.completedAmong, [
+      pairs.map(({ learner }) => learner.id),
+      pairs.map(({ lessonId }) => lessonId),
+    ]);
+
+    expect(cost.rows, cost.plan).toBeLessThanOrEqual(ROWS_PER_LESSON * pairs.length);
+    expect(cost.nodeTypes).not.toContain('Seq Scan');
+    const { rows } = await harness.infrastructure.database.query(progressSql.completedAmong, [
+      pairs.map(({ learner }) => learner.id),
+      pairs.map(({ lessonId }) => lessonId),
+    ]);
+    expect(rows).toHaveLength(2 * 5);
+  });
 });
