@@ -101,6 +101,28 @@ export function DateTimeField({ id, label, hint, value, onChange, error, testId 
   );
 }
 
+interface TextAreaFieldProps extends InputFieldProps {
+  rows: number;
+}
+
+/** Free text over several lines (a course's description). */
+export function TextAreaField({ id, label, hint, value, onChange, error, testId, rows }: TextAreaFieldProps) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      {(control) => (
+        <textarea
+          {...control}
+          className="input"
+          rows={rows}
+          value={value}
+          onChange={(event) => onChange(event.target.value)}
+          data-testid={testId}
+        />
+      )}
+    </Field>
+  );
+}
+
 interface CredentialFieldProps extends InputFieldProps {
   type: 'email' | 'password';
   /** e.g. `username`, `email`, `current-password`, `new-password`: how password managers fill it. */

@@ -1,7 +1,7 @@
 import { useId, useState, type SubmitEvent } from 'react';
 import type { CourseDetail } from '../../api/api.types';
 import { updateCourse } from '../../api/courses.api';
-import { Field, TitleField } from '../../components/field';
+import { TextAreaField, TitleField } from '../../components/field';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { useT } from '../../i18n/i18n';
 
@@ -60,18 +60,15 @@ export function CourseForm({ course, onSaved, onDelete }: CourseFormProps) {
           error={titleError}
           testId="course-edit-title"
         />
-        <Field id={`${id}-description`} label={t.studio.courseDescription}>
-          {(control) => (
-            <textarea
-              {...control}
-              className="input"
-              rows={4}
-              value={description}
-              onChange={(event) => setDescription(event.target.value)}
-              data-testid="course-edit-description"
-            />
-          )}
-        </Field>
+        <TextAreaField
+          id={`${id}-description`}
+          label={t.studio.courseDescription}
+          value={description}
+          onChange={setDescription}
+          error={fieldError(error, 'description')}
+          rows={4}
+          testId="course-edit-description"
+        />
         {error !== undefined && <ErrorMessage error={error} testId="form-error" />}
         <div className="actions">
           <button type="submit" className="button" data-testid="course-save">

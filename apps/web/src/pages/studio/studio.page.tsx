@@ -3,7 +3,7 @@ import { Link, useLocation, useSearchParams } from 'wouter';
 import type { Course } from '../../api/api.types';
 import { createCourse, listMyCourses } from '../../api/courses.api';
 import { useDocumentTitle } from '../../components/document-title';
-import { Field, TitleField } from '../../components/field';
+import { TextAreaField, TitleField } from '../../components/field';
 import { ErrorMessage, fieldError } from '../../components/error-message';
 import { Loading } from '../../components/loading';
 import { pageFromParam, Pagination } from '../../components/pagination';
@@ -45,18 +45,15 @@ function NewCourseForm() {
           error={titleError}
           testId="studio-course-title"
         />
-        <Field id={`${id}-description`} label={t.studio.courseDescription} error={descriptionError}>
-          {(control) => (
-            <textarea
-              {...control}
-              className="input"
-              rows={3}
-              value={description}
-              onChange={(event) => setDescription(event.target.value)}
-              data-testid="studio-course-description"
-            />
-          )}
-        </Field>
+        <TextAreaField
+          id={`${id}-description`}
+          label={t.studio.courseDescription}
+          value={description}
+          onChange={setDescription}
+          error={descriptionError}
+          rows={3}
+          testId="studio-course-description"
+        />
         <label className="checkbox">
           <input
             type="checkbox"
