@@ -71,6 +71,38 @@ async function inviteUses(course: CourseFixture): Promise<number[]> {
   return response.json<{ uses: number }[]>().map((item) => item.uses);
 }
 
+interface AccessAnswer {
+  status: number;
+  course_id?: number;
+  problem?: { code?: string; detail?: string };
+}
+
+/**
+ * Asks assessments' batch route about these checks, then asks about each alone: both must answer alike (status, and
+ * a refusal's problem). Answers the batch's answers, in order.
+ */
+async function accessBatchAgreeingWithSingles(
+  checks: readonly { user_id: number; lesson_id: number }[],
+): Promise<AccessAnswer[]> {
+  const batch = await progress.inject({
+    method: 'POST',
+    url: '/internal/progress/access/batch',
+    payload: { checks },
+  });
+  expect(batch.statusCode, batch.body).toBe(200);
+  const { answers } = batch.json<{ answers: AccessAnswer[] }>();
+  for (const [index, check] of checks.entries()) {
+    const single = await progress.inject({
+      method: 'POST',
+      url: '/internal/progress/access',
+      payload: check,
+    });
+    expect(single.statusCode).toBe(answers[index]?.status);
+    if (single.statusCode >= 400) expect(single.json()).toMatchObject(answers[index]?.problem ?? {});
+  }
+  return answers;
+}
+
 function enroll(user: TestUser, course: CourseFixture, payload?: object, app = progress) {
   return app.inject({
     method: 'POST',
@@ -273,13 +305,7 @@ describe('completion needs enrollment', () => {
       { user_id: newcomer.id, lesson_id: third },
       { user_id: newcomer.id, lesson_id: first },
     ];
-    const batch = await progress.inject({
-      method: 'POST',
-      url: '/internal/progress/access/batch',
-      payload: { checks },
-    });
-    expect(batch.statusCode, batch.body).toBe(200);
-    const { answers } = batch.json<{ answers: { status: number; problem?: { detail?: string } }[] }>();
+    const answers = await accessBatchAgreeingWithSingles(checks);
     expect(answers).toMatchObject([
       { status: 200, course_id: course.id },
       { status: 409, problem: { code: 'lesson_locked' } },
@@ -287,15 +313,6 @@ describe('completion needs enrollment', () => {
       { status: 409, problem: { code: 'lesson_locked' } },
       { status: 200, course_id: course.id },
     ]);
-    for (const [index, check] of checks.entries()) {
-      const single = await progress.inject({
-        method: 'POST',
-        url: '/internal/progress/access',
-        payload: check,
-      });
-      expect(single.statusCode).toBe(answers[index]?.status);
-      if (single.statusCode === 409) expect(single.json()).toMatchObject(answers[index]?.problem ?? {});
-    }
     // Each locked learner is sent to the first lesson they have not done.
     expect(answers[1]?.problem?.detail).toContain(`complete lesson ${second} before`);
     expect(answers[3]?.problem?.detail).toContain(`complete lesson ${first} before`);
@@ -359,33 +376,20 @@ describe('completion needs enrollment', () => {
     const inviteCode = await invite(invited);
     expect((await enroll(member, invited, { invite_code: inviteCode })).statusCode).toBe(201);
     const [newcomer, outsider] = [await newUser(harness), await newUser(harness)];
+    const [invitedLesson = 0, openLesson = 0] = [invited.lessonIds[0], open.lessonIds[0]];
     const checks = [
-      { user_id: member.id, lesson_id: invited.lessonIds[0] },
-      { user_id: newcomer.id, lesson_id: open.lessonIds[0] },
-      { user_id: outsider.id, lesson_id: invited.lessonIds[0] },
+      { user_id: member.id, lesson_id: invitedLesson },
+      { user_id: newcomer.id, lesson_id: openLesson },
+      { user_id: outsider.id, lesson_id: invitedLesson },
       { user_id: outsider.id, lesson_id: 2 ** 52 },
     ];
-    const batch = await progress.inject({
-      method: 'POST',
-      url: '/internal/progress/access/batch',
-      payload: { checks },
-    });
-    expect(batch.statusCode, batch.body).toBe(200);
-    const { answers } = batch.json<{ answers: { status: number; course_id?: number; problem?: object }[] }>();
+    const answers = await accessBatchAgreeingWithSingles(checks);
     expect(answers).toMatchObject([
       { status: 200, course_id: invited.id },
       { status: 200, course_id: open.id },
       { status: 403, problem: { code: 'not_enrolled' } },
       { status: 404, problem: { code: 'lesson_not_found' } },
     ]);
-    for (const [index, check] of checks.entries()) {
-      const single = await progress.inject({
-        method: 'POST',
-        url: '/internal/progress/access',
-        payload: check,
-      });
-      expect(single.statusCode).toBe(answers[index]?.status);
-    }
     // The open course enrolled the newcomer, as a single check does.
     expect((await enroll(newcomer, open)).statusCode).toBe(200);
 
