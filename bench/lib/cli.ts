@@ -154,12 +154,12 @@ export function settingsOrExit(args: string[]): BenchSettings {
   return settings;
 }
 
-/** The load generator's settings for a run: wrk when installed unless --tool says otherwise. */
 /** S7 (the opening rush, after the wrk rows) runs in every run but a cost-growth-only one, unless --only leaves it out. */
 export function runsOpeningRush(settings: Pick<BenchSettings, 'only' | 'costGrowthOnly'>): boolean {
   return !settings.costGrowthOnly && (settings.only === null || settings.only.includes('S7'));
 }
 
+/** The load generator's settings for a run: wrk when installed unless --tool says otherwise. */
 export function toolOf(settings: BenchSettings): Tool {
   return settings.tool === 'auto' ? (hasWrk() ? 'wrk' : 'autocannon') : settings.tool;
 }

@@ -230,7 +230,7 @@ export class ProgressService {
   /**
    * Many access checks at once (assessments' batched exam starts): the learners' enrolments, and in sequential
    * courses their completions of the earlier lessons, are read in one query each for the whole batch, then each
-   * check settles as `access` would.
+   * check settles as `access` would. A learner about to be refused lesson_locked is asked about once more, alone.
    */
   async accessMany(
     checks: readonly { user: AuthUser; lessonId: number }[],
@@ -443,7 +443,12 @@ export class ProgressService {
     }
     if (outline.sequential && position > 0) {
       const earlier = lessonsBefore(outline, lessonId);
-      const completed = known?.completed ?? (await this.completedOf(user.id, earlier));
+      let completed = known?.completed ?? (await this.completedOf(user.id, earlier));
+      // The batch read the earlier lessons of the outline it saw; before refusing, ask about this learner alone
+      // against this outline, in case the course's order changed in between.
+      if (known && earlier.some((id) => !completed.has(user.id, id))) {
+        completed = await this.completedOf(user.id, earlier);
+      }
       const missing = earlier.find((id) => !completed.has(user.id, id));
       if (missing !== undefined) throw progressErrors.lessonLocked(missing);
     }
