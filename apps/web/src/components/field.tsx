@@ -1,4 +1,4 @@
-import type { ReactNode, Ref } from 'react';
+import type { InputHTMLAttributes, ReactNode, Ref } from 'react';
 
 /** What a form control needs to be labelled and described: spread it onto the input or textarea. */
 export interface FieldControlProps {
@@ -43,36 +43,6 @@ export function Field({ id, label, hint, error, children }: FieldProps) {
   );
 }
 
-interface TitleFieldProps {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-  error?: string | undefined;
-  testId: string;
-  inputRef?: Ref<HTMLInputElement>;
-}
-
-/** A required title of at most 200 characters, as the courses API takes for courses and lessons. */
-export function TitleField({ id, label, value, onChange, error, testId, inputRef }: TitleFieldProps) {
-  return (
-    <Field id={id} label={label} error={error}>
-      {(control) => (
-        <input
-          {...control}
-          ref={inputRef}
-          className="input"
-          required
-          maxLength={200}
-          value={value}
-          onChange={(event) => onChange(event.target.value)}
-          data-testid={testId}
-        />
-      )}
-    </Field>
-  );
-}
-
 interface InputFieldProps {
   id: string;
   label: string;
@@ -83,15 +53,29 @@ interface InputFieldProps {
   testId: string;
 }
 
-/** A local date and time (`datetime-local`), as the studio's release dates and windows take them. */
-export function DateTimeField({ id, label, hint, value, onChange, error, testId }: InputFieldProps) {
+/** What sets one kind of input apart (type, limits, autocomplete); the label, value and wiring are the field's. */
+type InputAttributes = Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'id' | 'value' | 'onChange' | 'className' | 'aria-invalid' | 'aria-describedby'
+>;
+
+/** A labelled input: the body every field below shares. */
+function InputField({
+  input,
+  inputRef,
+  value,
+  onChange,
+  testId,
+  ...field
+}: InputFieldProps & { input: InputAttributes; inputRef?: Ref<HTMLInputElement> | undefined }) {
   return (
-    <Field id={id} label={label} hint={hint} error={error}>
+    <Field {...field}>
       {(control) => (
         <input
+          {...input}
           {...control}
+          ref={inputRef}
           className="input"
-          type="datetime-local"
           value={value}
           onChange={(event) => onChange(event.target.value)}
           data-testid={testId}
@@ -99,6 +83,20 @@ export function DateTimeField({ id, label, hint, value, onChange, error, testId 
       )}
     </Field>
   );
+}
+
+interface TitleFieldProps extends InputFieldProps {
+  inputRef?: Ref<HTMLInputElement>;
+}
+
+/** A required title of at most 200 characters, as the courses API takes for courses and lessons. */
+export function TitleField(props: TitleFieldProps) {
+  return <InputField {...props} input={{ required: true, maxLength: 200 }} />;
+}
+
+/** A local date and time (`datetime-local`), as the studio's release dates and windows take them. */
+export function DateTimeField(props: InputFieldProps) {
+  return <InputField {...props} input={{ type: 'datetime-local' }} />;
 }
 
 interface TextAreaFieldProps extends InputFieldProps {
@@ -130,82 +128,20 @@ interface CredentialFieldProps extends InputFieldProps {
 }
 
 /** A required e-mail address or password, as the sign-in and account pages take them. */
-export function CredentialField({
-  id,
-  label,
-  hint,
-  type,
-  autoComplete,
-  value,
-  onChange,
-  error,
-  testId,
-}: CredentialFieldProps) {
-  return (
-    <Field id={id} label={label} hint={hint} error={error}>
-      {(control) => (
-        <input
-          {...control}
-          className="input"
-          type={type}
-          name={type}
-          autoComplete={autoComplete}
-          required
-          value={value}
-          onChange={(event) => onChange(event.target.value)}
-          data-testid={testId}
-        />
-      )}
-    </Field>
-  );
+export function CredentialField({ type, autoComplete, ...field }: CredentialFieldProps) {
+  return <InputField {...field} input={{ type, name: type, autoComplete, required: true }} />;
 }
 
-interface NumberFieldProps {
-  id: string;
-  label: string;
-  hint?: string | undefined;
-  error?: string | undefined;
-  value: string;
-  onChange: (value: string) => void;
+interface NumberFieldProps extends InputFieldProps {
   /** Absent: any value, negative ones included. */
   min?: number;
   max?: number;
   step?: number | 'any';
   required?: boolean;
-  testId: string;
 }
 
 /** A number; whole (`step` 1, the default) or with the step given (`any`: a decimal). */
-export function NumberField({
-  id,
-  label,
-  hint,
-  error,
-  value,
-  onChange,
-  min,
-  max,
-  step = 1,
-  required,
-  testId,
-}: NumberFieldProps) {
-  return (
-    <Field id={id} label={label} hint={hint} error={error}>
-      {(control) => (
-        <input
-          {...control}
-          className="input"
-          type="number"
-          inputMode={step === 1 ? 'numeric' : 'decimal'}
-          min={min}
-          max={max}
-          step={step}
-          required={required}
-          value={value}
-          onChange={(event) => onChange(event.target.value)}
-          data-testid={testId}
-        />
-      )}
-    </Field>
-  );
+export function NumberField({ min, max, step = 1, required, ...field }: NumberFieldProps) {
+  const inputMode = step === 1 ? 'numeric' : 'decimal';
+  return <InputField {...field} input={{ type: 'number', inputMode, min, max, step, required }} />;
 }
